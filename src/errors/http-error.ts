@@ -1,0 +1,88 @@
+import { STATUS_CODES } from 'node:http'
+
+/** Brand shared by every copy of this module (ESM and CJS builds), so `isHttpError` survives dual loading. */
+const kHttpError = Symbol.for('fastify-keel.HttpError')
+
+/** Extra data for an {@link HttpError}. */
+export interface HttpErrorOptions {
+  /** Stable SCREAMING_SNAKE machine code. @default derived from the status title, e.g. 404 → `NOT_FOUND` */
+  code?: string
+  /** Extension members added at the top level of the problem document (never over standard members). */
+  extensions?: Record<string, unknown>
+  /** Response headers sent with the error, e.g. `{ 'www-authenticate': 'Bearer' }`. */
+  headers?: Record<string, string>
+  /** Whether `detail` may be shown to the client. @default status < 500 */
+  expose?: boolean
+  /** The underlying error, kept for logs and never sent to the client. */
+  cause?: unknown
+}
+
+/** The reason phrase of a status, e.g. 404 → `Not Found`. */
+export function statusTitle(status: number): string {
+  return STATUS_CODES[status] ?? 'Error'
+}
+
+/** 404 → `NOT_FOUND`, 418 → `IM_A_TEAPOT`: the default machine code of a status. */
+export function defaultCode(status: number): string {
+  return statusTitle(status)
+    .replace(/[^A-Za-z0-9 ]+/g, '')
+    .trim()
+    .replace(/\s+/g, '_')
+    .toUpperCase()
+}
+
+/**
+ * An error that carries an HTTP status and a stable machine code; the errors plugin renders it as an
+ * RFC 9457 problem document.
+ *
+ * @example
+ * throw new HttpError(422, 'Cannot delete the last admin', { code: 'LAST_ADMIN', extensions: { userId } })
+ * @see docs/errors.md
+ */
+export class HttpError extends Error {
+  /** HTTP status, 400..599. */
+  readonly statusCode: number
+  /** Stable SCREAMING_SNAKE machine code. */
+  readonly code: string
+  /** Top-level extension members of the problem document. */
+  readonly extensions: Readonly<Record<string, unknown>>
+  /** Headers to send with the error response. */
+  readonly headers: Readonly<Record<string, string>>
+  /** Whether `message` may be shown to clients. */
+  readonly expose: boolean
+
+  constructor(statusCode: number, detail?: string, options: HttpErrorOptions = {}) {
+    if (!Number.isInteger(statusCode) || statusCode < 400 || statusCode > 599) {
+      throw new TypeError(`HttpError status must be an integer from 400 to 599, got ${String(statusCode)}`)
+    }
+    super(detail ?? statusTitle(statusCode), options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'HttpError'
+    this.statusCode = statusCode
+    this.code = options.code ?? defaultCode(statusCode)
+    this.extensions = options.extensions ?? {}
+    this.headers = options.headers ?? {}
+    this.expose = options.expose ?? statusCode < 500
+  }
+
+  /** HTTP status; alias of `statusCode` (RFC 9457 calls it `status`). */
+  get status(): number {
+    return this.statusCode
+  }
+
+  get [kHttpError](): true {
+    return true
+  }
+
+  /** `instanceof` recognises HttpErrors from the other module format (ESM/CJS) too. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isHttpError(value)
+  }
+}
+
+/**
+ * True for any {@link HttpError}, also one created by the other build (ESM vs CJS) of fastify-keel.
+ * @see docs/errors.md
+ */
+export function isHttpError(value: unknown): value is HttpError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kHttpError] === true
+}

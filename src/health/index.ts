@@ -1,0 +1,2 @@
+// The health plugin is built in its own issue; this entry exports what exists so far.
+export {}
