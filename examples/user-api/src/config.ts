@@ -1,0 +1,198 @@
+// The app's configuration, read from the environment once at startup. Every bad variable is reported with
+// its own message, all at once, so a misconfigured deploy fails with the full list instead of one at a time.
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+
+/** Everything `buildApp` needs. Build one with {@link loadConfig}, or by hand in tests. */
+export interface AppConfig {
+  /** `PORT`: TCP port to listen on (0 picks a free one). @default 3000 */
+  port: number
+  /** `HOST`: interface to listen on. @default '127.0.0.1' */
+  host: string
+  /** `DATABASE_URL`: a PostgreSQL connection string; when unset the embedded PGlite database is used. */
+  databaseUrl?: string | undefined
+  /** `KEEL_DATA_DIR`: where the embedded database keeps its files. @default 'examples/user-api/.data' */
+  dataDir: string
+  /** `REDIS_URL`: when set, rate-limit counters and refresh tokens live in Redis (shared by every instance). */
+  redisUrl?: string | undefined
+  /** `REDIS_PREFIX`: prefix of every Redis key this app writes. @default 'user-api:' */
+  redisPrefix: string
+  /** `JWT_SECRET`: HS256 signing secret, at least 32 characters; random per process outside production. */
+  jwtSecret: string
+  /** `JWT_ISSUER`: the `iss` claim. @default 'fastify-keel-user-api' */
+  jwtIssuer: string
+  /** `JWT_AUDIENCE`: the `aud` claim. @default 'fastify-keel-user-api' */
+  jwtAudience: string
+  /** `CORS_ORIGINS`: origins allowed to call the API from a browser. @default [] (no cross-origin access) */
+  corsOrigins: string[]
+  /** `ADMIN_EMAIL` + `ADMIN_PASSWORD`: an admin ensured at startup. */
+  admin?: { email: string; password: string } | undefined
+  /** `LOGIN_RATE_LIMIT`: login attempts per minute per client IP and email. @default 10 */
+  loginRateLimit: number
+  /** `RATE_LIMIT_MAX`: requests per minute per client IP, every route. @default 100 */
+  rateLimitMax: number
+  /** `LOG_LEVEL`: pino level. @default 'info' */
+  logLevel: LogLevel
+  /** `TRUST_PROXY`: Fastify's `trustProxy` (`true`, a hop count, or a comma list of addresses). @default false */
+  trustProxy: boolean | number | string[]
+  /**
+   * `PASSWORD_HASH_COST`: scrypt cost as log2(N). FOR TESTS ONLY: a low cost makes hashing fast and weak.
+   * Unset in production, where the library default (OWASP's N=2^17) applies.
+   */
+  passwordHashCost?: number | undefined
+  /** `NODE_ENV === 'production'`. */
+  production: boolean
+  /** Things worth a warning at startup (e.g. a generated JWT secret); `buildApp` logs them. */
+  warnings: string[]
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const DEFAULT_DATA_DIR = fileURLToPath(new URL('../.data/', import.meta.url))
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+const MIN_SECRET_LENGTH = 32
+
+/** The environment was invalid; `problems` has one line per bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+/** Reads and validates the configuration from `env`; throws a {@link ConfigError} listing every bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = []
+  const warnings: string[] = []
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim()
+    return value === undefined || value === '' ? undefined : value
+  }
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name)
+    if (raw === undefined) return fallback
+    const value = Number(raw)
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`)
+      return fallback
+    }
+    return value
+  }
+  const url = (name: string, protocols: readonly string[]): string | undefined => {
+    const raw = read(name)
+    if (raw === undefined) return undefined
+    let protocol: string | undefined
+    try {
+      protocol = new URL(raw).protocol
+    } catch {
+      protocol = undefined
+    }
+    if (protocol === undefined || !protocols.includes(protocol)) {
+      // Never echo the value: connection strings carry passwords.
+      problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`)
+      return undefined
+    }
+    return raw
+  }
+
+  const production = read('NODE_ENV') === 'production'
+  const port = integer('PORT', 3000, 0, 65_535)
+  const host = read('HOST') ?? '127.0.0.1'
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:'])
+  const dataDir = read('KEEL_DATA_DIR') ?? DEFAULT_DATA_DIR
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:'])
+  const redisPrefix = read('REDIS_PREFIX') ?? 'user-api:'
+
+  let jwtSecret = read('JWT_SECRET')
+  if (jwtSecret !== undefined && jwtSecret.length < MIN_SECRET_LENGTH) {
+    problems.push(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters, got ${jwtSecret.length}`)
+  } else if (jwtSecret === undefined && production) {
+    problems.push('JWT_SECRET is required when NODE_ENV=production')
+  } else if (jwtSecret === undefined) {
+    jwtSecret = randomBytes(32).toString('base64url')
+    warnings.push('JWT_SECRET is not set: using a random secret, so tokens die with this process')
+  }
+
+  const corsOrigins: string[] = []
+  for (const origin of (read('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim())) {
+    if (origin === '') continue
+    let parsed: URL | undefined
+    try {
+      parsed = new URL(origin)
+    } catch {
+      parsed = undefined
+    }
+    if (parsed === undefined || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      problems.push(
+        `CORS_ORIGINS must list origins like https://app.example.com (no path), got ${JSON.stringify(origin)}`,
+      )
+    } else {
+      corsOrigins.push(origin)
+    }
+  }
+
+  const adminEmail = read('ADMIN_EMAIL')
+  const adminPassword = env.ADMIN_PASSWORD !== undefined && env.ADMIN_PASSWORD !== '' ? env.ADMIN_PASSWORD : undefined
+  let admin: AppConfig['admin']
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together')
+  } else if (adminEmail !== undefined && adminPassword !== undefined) {
+    if (!EMAIL.test(adminEmail))
+      problems.push(`ADMIN_EMAIL must be an email address, got ${JSON.stringify(adminEmail)}`)
+    else if (adminPassword.length < 8 || adminPassword.length > 1024)
+      problems.push('ADMIN_PASSWORD must be 8 to 1024 characters')
+    else admin = { email: adminEmail, password: adminPassword }
+  }
+
+  const loginRateLimit = integer('LOGIN_RATE_LIMIT', 10, 1, 1_000_000)
+  const rateLimitMax = integer('RATE_LIMIT_MAX', 100, 1, 1_000_000_000)
+
+  const logLevel = (read('LOG_LEVEL') ?? 'info') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(read('LOG_LEVEL'))}`)
+  }
+
+  let trustProxy: AppConfig['trustProxy'] = false
+  const rawTrustProxy = read('TRUST_PROXY')
+  if (rawTrustProxy === 'true' || rawTrustProxy === 'false') trustProxy = rawTrustProxy === 'true'
+  else if (rawTrustProxy !== undefined && /^\d+$/.test(rawTrustProxy)) trustProxy = Number(rawTrustProxy)
+  else if (rawTrustProxy !== undefined) {
+    const entries = rawTrustProxy.split(',').map((e) => e.trim())
+    if (entries.some((e) => !/^[0-9A-Fa-f.:/]+$/.test(e))) {
+      problems.push(
+        `TRUST_PROXY must be true, false, a hop count or a comma list of IP addresses/CIDRs, got ${JSON.stringify(rawTrustProxy)}`,
+      )
+    } else trustProxy = entries
+  }
+
+  const passwordHashCost =
+    read('PASSWORD_HASH_COST') === undefined ? undefined : integer('PASSWORD_HASH_COST', 17, 1, 20)
+  if (passwordHashCost !== undefined && production) {
+    warnings.push('PASSWORD_HASH_COST is meant for tests only; unset it in production')
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems)
+  return {
+    port,
+    host,
+    databaseUrl,
+    dataDir,
+    redisUrl,
+    redisPrefix,
+    jwtSecret: jwtSecret ?? '',
+    jwtIssuer: read('JWT_ISSUER') ?? 'fastify-keel-user-api',
+    jwtAudience: read('JWT_AUDIENCE') ?? 'fastify-keel-user-api',
+    corsOrigins,
+    admin,
+    loginRateLimit,
+    rateLimitMax,
+    logLevel,
+    trustProxy,
+    passwordHashCost,
+    production,
+    warnings,
+  }
+}
