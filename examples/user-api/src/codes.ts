@@ -1,0 +1,19 @@
+// The error codes this app adds on top of fastify-keel's own (VALIDATION_FAILED, TOKEN_EXPIRED, …).
+// Clients branch on these, so they never change; the README lists them.
+import { HttpError } from 'fastify-keel/errors'
+
+/** code → HTTP status, for every error the example's routes throw themselves. */
+export const appErrorCodes = {
+  EMAIL_TAKEN: 409,
+  INVALID_CREDENTIALS: 401,
+  INVALID_CURRENT_PASSWORD: 400,
+  USER_NOT_FOUND: 404,
+  LAST_ADMIN: 409,
+} as const
+
+export type AppErrorCode = keyof typeof appErrorCodes
+
+/** An HttpError carrying one of the app's codes with its fixed status. */
+export function appError(code: AppErrorCode, detail: string): HttpError {
+  return new HttpError(appErrorCodes[code], detail, { code })
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../examples/user-api/src/config.js'
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  return []
+}
+
+describe('example config', () => {
+  it('should apply the documented defaults to an empty environment', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      corsOrigins: [],
+      loginRateLimit: 10,
+      rateLimitMax: 100,
+      logLevel: 'info',
+      trustProxy: false,
+      production: false,
+    })
+    expect(config.dataDir).toMatch(/examples[/\\]user-api[/\\]\.data[/\\]?$/)
+  })
+
+  it('should generate a random JWT secret with a warning outside production', () => {
+    const a = loadConfig({})
+    const b = loadConfig({})
+    expect(a.jwtSecret.length).toBeGreaterThanOrEqual(32)
+    expect(a.jwtSecret).not.toBe(b.jwtSecret)
+    expect(a.warnings.some((w) => w.includes('JWT_SECRET'))).toBe(true)
+  })
+
+  it('should read every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://u:p@db:5432/app',
+      REDIS_URL: 'redis://cache:6379',
+      JWT_SECRET: 'x'.repeat(40),
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      ADMIN_EMAIL: 'admin@example.com',
+      ADMIN_PASSWORD: 'correct horse',
+      LOGIN_RATE_LIMIT: '5',
+      RATE_LIMIT_MAX: '500',
+      LOG_LEVEL: 'debug',
+      TRUST_PROXY: '10.0.0.0/8,127.0.0.1',
+      NODE_ENV: 'production',
+    })
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://u:p@db:5432/app',
+      redisUrl: 'redis://cache:6379',
+      jwtSecret: 'x'.repeat(40),
+      corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      admin: { email: 'admin@example.com', password: 'correct horse' },
+      loginRateLimit: 5,
+      rateLimitMax: 500,
+      logLevel: 'debug',
+      trustProxy: ['10.0.0.0/8', '127.0.0.1'],
+      production: true,
+      warnings: [],
+    })
+  })
+
+  it.each([
+    [{ TRUST_PROXY: 'true' }, true],
+    [{ TRUST_PROXY: 'false' }, false],
+    [{ TRUST_PROXY: '2' }, 2],
+  ])('should parse TRUST_PROXY %j', (env, expected) => {
+    expect(loadConfig(env).trustProxy).toEqual(expected)
+  })
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '-1' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
+    ['REDIS_URL', { REDIS_URL: 'http://cache' }],
+    ['JWT_SECRET', { JWT_SECRET: 'short' }],
+    ['JWT_SECRET', { NODE_ENV: 'production' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'https://app.example.com/path' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: 'app.example.com' }],
+    ['ADMIN_EMAIL and ADMIN_PASSWORD', { ADMIN_EMAIL: 'a@b.co' }],
+    ['ADMIN_EMAIL', { ADMIN_EMAIL: 'nope', ADMIN_PASSWORD: 'long enough' }],
+    ['ADMIN_PASSWORD', { ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: 'short' }],
+    ['LOGIN_RATE_LIMIT', { LOGIN_RATE_LIMIT: '0' }],
+    ['RATE_LIMIT_MAX', { RATE_LIMIT_MAX: '1.5' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'yes please' }],
+    ['PASSWORD_HASH_COST', { PASSWORD_HASH_COST: '99' }],
+  ])('should name %s when it is invalid', (variable, env) => {
+    const problems = problemsOf(env)
+    expect(problems).toHaveLength(1)
+    expect(problems[0]?.startsWith(variable)).toBe(true)
+  })
+
+  it('should report every bad variable at once', () => {
+    expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'loud', RATE_LIMIT_MAX: '0' })).toHaveLength(3)
+  })
+
+  it('should never echo a connection string in its message', () => {
+    const problems = problemsOf({ DATABASE_URL: 'mysql://user:s3cret@db/app' })
+    expect(problems.join('\n')).not.toContain('s3cret')
+  })
+})
