@@ -1,2 +1,27 @@
-// The health plugin is built in its own issue; this entry exports what exists so far.
-export {}
+import type { KeelHealth } from './plugin.js'
+
+export type {
+  HealthCheck,
+  HealthCheckContext,
+  HealthCheckEntry,
+  HealthCheckOptions,
+  HealthCheckResult,
+  HealthDocument,
+  HealthStatus,
+} from './checks.js'
+export {
+  type HealthConfigErrorCode,
+  type HealthErrorCode,
+  healthConfigErrorCodes,
+  healthErrorCodes,
+} from './codes.js'
+export type { KeelHealthOptions, KeelHealthUnderPressureOptions } from './options.js'
+export { type KeelHealth, keelHealth, keelHealth as default } from './plugin.js'
+export { HEALTH_JSON, healthDocumentSchema } from './schemas.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Readiness checks and graceful shutdown; added by `keelHealth`. @see docs/health.md */
+    health: KeelHealth
+  }
+}

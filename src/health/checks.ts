@@ -1,0 +1,250 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { describeValue, KeelConfigError } from '../internal/config-error.js'
+import { isTimerValue } from './options.js'
+import { sanitizeOutput } from './sanitize.js'
+
+/** `pass`, `warn` or `fail`, as in the IETF "Health Check Response Format for HTTP APIs" draft. */
+export type HealthStatus = 'pass' | 'warn' | 'fail'
+
+/** What a check receives: a signal aborted when its timeout elapses, so it can cancel its own work. */
+export interface HealthCheckContext {
+  /** Aborted when the check's timeout elapses. */
+  readonly signal: AbortSignal
+}
+
+/** What a check may return; returning nothing means `pass`. */
+export interface HealthCheckResult {
+  /** `warn` reports a degraded dependency without failing. @default 'pass' */
+  status?: 'pass' | 'warn'
+  /** A measurement, e.g. a latency. */
+  observedValue?: unknown
+  /** The unit of `observedValue`, e.g. `ms`. */
+  observedUnit?: string
+  /** A short human-readable note (scrubbed like error messages). */
+  output?: string
+}
+
+/**
+ * A readiness check: resolve (or return) to pass, throw or reject to fail.
+ * @example
+ * app.health.addCheck('database', async () => { await pool.query('select 1') })
+ */
+export type HealthCheck = (context: HealthCheckContext) => HealthCheckReturn | Promise<HealthCheckReturn>
+
+// biome-ignore lint/suspicious/noConfusingVoidType: `async () => { await db.query('select 1') }` returns Promise<void>
+type HealthCheckReturn = HealthCheckResult | undefined | void
+
+/** Options of one check given to `app.health.addCheck`. */
+export interface HealthCheckOptions {
+  /** A failing critical check makes readiness `fail` (503); a non-critical one only `warn` (200). @default true */
+  critical?: boolean
+  /** Timeout (ms) after which the check counts as failed. @default the plugin's `checkTimeout` (2000) */
+  timeout?: number
+  /** Releases the check's own resources (e.g. `() => redis.quit()`); called in the app's `onClose`. @default undefined */
+  onClose?: () => unknown
+}
+
+/** One entry of `checks` in a health document. */
+export interface HealthCheckEntry {
+  status: HealthStatus
+  /** ISO 8601 time the result was observed. */
+  time: string
+  observedValue?: unknown
+  observedUnit?: string
+  /** Why the check failed or warned: a scrubbed message, never a stack or a connection string. */
+  output?: string
+}
+
+/** A health document (`application/health+json`). */
+export interface HealthDocument {
+  status: HealthStatus
+  version?: string
+  output?: string
+  checks?: Record<string, HealthCheckEntry[]>
+}
+
+interface RegisteredCheck {
+  readonly run: HealthCheck
+  readonly critical: boolean
+  readonly timeout: number
+  readonly onClose: (() => unknown) | undefined
+}
+
+/** A computed readiness answer. */
+export interface ReadinessResult {
+  readonly statusCode: 200 | 503
+  readonly document: HealthDocument
+}
+
+const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}$/
+
+function invalidCheck(message: string): KeelConfigError {
+  return new KeelConfigError('KEEL_ERR_HEALTH_INVALID_CHECK', message)
+}
+
+class CheckTimeoutError extends Error {
+  constructor(timeout: number) {
+    super(`timed out after ${timeout} ms`)
+    this.name = 'CheckTimeoutError'
+  }
+}
+
+/** The registered checks of one app, with the cached readiness result. */
+export class Readiness {
+  readonly #checks = new Map<string, RegisteredCheck>()
+  readonly #defaultTimeout: number
+  readonly #cacheTtl: number
+  readonly #version: string | undefined
+  readonly #log: FastifyBaseLogger
+  #cached: { expires: number; result: ReadinessResult } | undefined
+  #running: Promise<ReadinessResult> | undefined
+  #generation = 0
+
+  constructor(options: {
+    checkTimeout: number
+    cacheTtl: number
+    version: string | undefined
+    log: FastifyBaseLogger
+  }) {
+    this.#defaultTimeout = options.checkTimeout
+    this.#cacheTtl = options.cacheTtl
+    this.#version = options.version
+    this.#log = options.log
+  }
+
+  add(name: unknown, run: unknown, options: HealthCheckOptions | undefined): void {
+    if (typeof name !== 'string' || !namePattern.test(name)) {
+      throw invalidCheck(
+        `app.health.addCheck name must be 1-100 characters of letters, digits and _.:/- (starting with a letter or digit), got ${describeValue(name)}`,
+      )
+    }
+    if (this.#checks.has(name)) {
+      throw new KeelConfigError(
+        'KEEL_ERR_HEALTH_DUPLICATE_CHECK',
+        `app.health.addCheck: a check named "${name}" exists`,
+      )
+    }
+    if (typeof run !== 'function') {
+      throw invalidCheck(`app.health.addCheck("${name}") needs a function, got ${describeValue(run)}`)
+    }
+    const opts = (options ?? {}) as Record<string, unknown>
+    if (typeof opts !== 'object' || opts === null) {
+      throw invalidCheck(`app.health.addCheck("${name}") options must be an object, got ${describeValue(options)}`)
+    }
+    const critical = opts.critical ?? true
+    if (typeof critical !== 'boolean') {
+      throw invalidCheck(
+        `app.health.addCheck("${name}") option "critical" must be a boolean, got ${describeValue(critical)}`,
+      )
+    }
+    const timeout = opts.timeout ?? this.#defaultTimeout
+    if (!isTimerValue(timeout)) {
+      throw invalidCheck(
+        `app.health.addCheck("${name}") option "timeout" must be an integer number of ms ≥ 1, got ${describeValue(timeout)}`,
+      )
+    }
+    const onClose = opts.onClose
+    if (onClose !== undefined && typeof onClose !== 'function') {
+      throw invalidCheck(
+        `app.health.addCheck("${name}") option "onClose" must be a function, got ${describeValue(onClose)}`,
+      )
+    }
+    this.#checks.set(name, {
+      run: run as HealthCheck,
+      critical,
+      timeout,
+      onClose: onClose as (() => unknown) | undefined,
+    })
+    this.invalidate()
+  }
+
+  /** Forgets the cached result, so the next probe runs the checks. */
+  invalidate(): void {
+    this.#generation++
+    this.#cached = undefined
+  }
+
+  /** The readiness answer: cached for `cacheTtl`, and concurrent callers share one run of the checks. */
+  get(): Promise<ReadinessResult> | ReadinessResult {
+    const cached = this.#cached
+    if (cached !== undefined && cached.expires > Date.now()) return cached.result
+    if (this.#running !== undefined) return this.#running
+    const generation = this.#generation
+    const running = this.#runAll().then((result) => {
+      this.#running = undefined
+      // A check added meanwhile must take part in the next answer, so this one is not kept.
+      if (generation === this.#generation && this.#cacheTtl > 0) {
+        this.#cached = { expires: Date.now() + this.#cacheTtl, result }
+      }
+      return result
+    })
+    this.#running = running
+    return running
+  }
+
+  /** Calls every check's `onClose`, logging (not throwing) failures. */
+  async close(): Promise<void> {
+    const closing: Promise<unknown>[] = []
+    for (const [name, check] of this.#checks) {
+      if (check.onClose === undefined) continue
+      const onClose = check.onClose
+      closing.push(
+        Promise.resolve()
+          .then(() => onClose())
+          .catch((err: unknown) => this.#log.warn({ err, check: name }, 'health check onClose failed')),
+      )
+    }
+    await Promise.all(closing)
+  }
+
+  async #runAll(): Promise<ReadinessResult> {
+    const names = [...this.#checks.keys()]
+    const checks = [...this.#checks.values()]
+    const entries = await Promise.all(checks.map((check, i) => this.#runOne(names[i]!, check)))
+    let status: HealthStatus = 'pass'
+    const documentChecks: Record<string, HealthCheckEntry[]> = {}
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!
+      documentChecks[names[i]!] = [entry]
+      if (entry.status === 'fail' && checks[i]!.critical) status = 'fail'
+      else if (entry.status !== 'pass' && status === 'pass') status = 'warn'
+    }
+    const document: HealthDocument = { status }
+    if (this.#version !== undefined) document.version = this.#version
+    document.checks = documentChecks
+    return { statusCode: status === 'fail' ? 503 : 200, document }
+  }
+
+  async #runOne(name: string, check: RegisteredCheck): Promise<HealthCheckEntry> {
+    const controller = new AbortController()
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new CheckTimeoutError(check.timeout)
+        controller.abort(error)
+        reject(error)
+      }, check.timeout)
+      timer.unref()
+    })
+    try {
+      // Promise.resolve().then: a check that throws synchronously fails like one that rejects.
+      const result = await Promise.race([
+        Promise.resolve().then(() => check.run({ signal: controller.signal })),
+        timedOut,
+      ])
+      const entry: HealthCheckEntry = { status: 'pass', time: new Date().toISOString() }
+      if (typeof result === 'object' && result !== null) {
+        if (result.status === 'warn') entry.status = 'warn'
+        if (result.observedValue !== undefined) entry.observedValue = result.observedValue
+        if (typeof result.observedUnit === 'string') entry.observedUnit = result.observedUnit
+        if (result.output !== undefined) entry.output = sanitizeOutput(result.output)
+      }
+      return entry
+    } catch (err) {
+      this.#log.warn({ err, check: name, critical: check.critical }, 'health check failed')
+      return { status: 'fail', time: new Date().toISOString(), output: sanitizeOutput(err) }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}
