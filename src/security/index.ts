@@ -1,2 +1,26 @@
-// The security plugin is built in its own issue; this entry exports what exists so far.
-export {}
+import type { KeelRouteSecurityConfig } from './options.js'
+
+export {
+  type SecurityConfigErrorCode,
+  type SecurityErrorCode,
+  securityConfigErrorCodes,
+  securityErrorCodes,
+} from './codes.js'
+export { keelHelmetDefaults } from './headers.js'
+export {
+  type KeelCorsOptions,
+  type KeelFailureLimitOptions,
+  type KeelRateLimitOptions,
+  type KeelRedisClient,
+  type KeelRouteSecurityConfig,
+  type KeelSecurityOptions,
+  keelExposedHeaders,
+} from './options.js'
+export { keelSecurity, keelSecurity as default } from './plugin.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Per-route security settings of `fastify-keel/security`: looser headers, failed-attempt limits. */
+    security?: KeelRouteSecurityConfig
+  }
+}

@@ -1,0 +1,275 @@
+import fastifyCors from '@fastify/cors'
+import fastifyRateLimit, { normalizeIP, type RateLimitPluginOptions } from '@fastify/rate-limit'
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+  RouteOptions,
+} from 'fastify'
+import fp from 'fastify-plugin'
+import type { HelmetOptions } from 'helmet'
+import { HttpError } from '../errors/index.js'
+import { describeValue, KeelConfigError } from '../internal/config-error.js'
+import { computeSecurityHeaders, keelHelmetDefaults, mergeHelmetOptions } from './headers.js'
+import {
+  type KeelSecurityOptions,
+  type ResolvedCors,
+  type ResolvedFailureLimit,
+  type ResolvedRateLimit,
+  resolveFailureLimit,
+  resolveOptions,
+} from './options.js'
+import {
+  type FailureStore,
+  memoryFailureStore,
+  RedisCounters,
+  redisFailureStore,
+  redisRateLimitStore,
+} from './stores.js'
+
+const kRegistered = Symbol.for('fastify-keel.security')
+const kFailureKey = Symbol('fastify-keel.security.failureKey')
+
+type FailureRequest = FastifyRequest & { [kFailureKey]: string | null }
+
+const noStore = 'no-store'
+
+function alreadyRegistered(what: string): KeelConfigError {
+  return new KeelConfigError(
+    'KEEL_ERR_SECURITY_ALREADY_REGISTERED',
+    `keelSecurity: ${what} is already registered in this app; register keelSecurity once and let it register ` +
+      '@fastify/cors and @fastify/rate-limit (turn a part off with cors: false / rateLimit: false)',
+  )
+}
+
+function routeName(route: RouteOptions): string {
+  return `${Array.isArray(route.method) ? route.method.join(',') : route.method} ${route.url}`
+}
+
+function computeHeaders(options: HelmetOptions, where: string): Record<string, string> {
+  try {
+    return computeSecurityHeaders(options, where)
+  } catch (error) {
+    if (error instanceof KeelConfigError) throw error
+    throw new KeelConfigError(
+      'KEEL_ERR_SECURITY_INVALID_OPTION',
+      `keelSecurity: ${where} helmet options are invalid: ${error instanceof Error ? error.message : String(error)}`,
+    )
+  }
+}
+
+function rateLimitedError(status: 429 | 403, ttlMs: number, max: number | undefined): HttpError {
+  const seconds = String(Math.max(0, Math.ceil(ttlMs / 1000)))
+  const headers: Record<string, string> = { 'retry-after': seconds }
+  if (max !== undefined) {
+    headers['ratelimit-limit'] = String(max)
+    headers['ratelimit-remaining'] = '0'
+    headers['ratelimit-reset'] = seconds
+  }
+  return status === 403
+    ? new HttpError(403, 'Too many requests; access is blocked for now', { code: 'RATE_LIMIT_BANNED', headers })
+    : new HttpError(429, `Too many requests; retry in ${seconds} seconds`, { code: 'RATE_LIMITED', headers })
+}
+
+async function registerCors(app: FastifyInstance, cors: ResolvedCors): Promise<void> {
+  const allowed = cors.origins
+  await app.register(fastifyCors, {
+    origin:
+      allowed === '*'
+        ? '*'
+        : // A function makes @fastify/cors echo only exact matches and always add `Vary: Origin`; any other
+          // origin (or none) gets no CORS headers at all, and its preflight falls through to a 404.
+          (origin: string | undefined, callback: (error: Error | null, origin: string | false) => void) => {
+            callback(null, origin !== undefined && allowed.has(origin) ? origin : false)
+          },
+    credentials: cors.credentials,
+    methods: [...cors.methods],
+    allowedHeaders: [...cors.allowedHeaders],
+    exposedHeaders: [...cors.exposedHeaders],
+    maxAge: cors.maxAge,
+    strictPreflight: true,
+  })
+}
+
+async function registerRateLimit(
+  app: FastifyInstance,
+  rateLimit: ResolvedRateLimit,
+  counters: RedisCounters | undefined,
+) {
+  const options: RateLimitPluginOptions = {
+    global: true,
+    max: rateLimit.max,
+    timeWindow: rateLimit.timeWindow,
+    skipOnError: rateLimit.skipOnError,
+    enableDraftSpec: true,
+    errorResponseBuilder: (_request, context) =>
+      rateLimitedError(context.ban ? 403 : 429, context.ttl, typeof context.max === 'number' ? context.max : undefined),
+  }
+  if (rateLimit.keyGenerator !== undefined) options.keyGenerator = rateLimit.keyGenerator
+  if (rateLimit.allowList !== undefined) {
+    options.allowList = typeof rateLimit.allowList === 'function' ? rateLimit.allowList : [...rateLimit.allowList]
+  }
+  if (counters !== undefined) {
+    // Typed loosely by @fastify/rate-limit; the class implements its incr/read/child contract.
+    options.store = redisRateLimitStore(counters, rateLimit.nameSpace) as unknown as RateLimitPluginOptions['store']
+  }
+  await app.register(fastifyRateLimit, options)
+}
+
+function failureLimitHooks(limit: ResolvedFailureLimit, store: FailureStore, prefix: string, skipOnError: boolean) {
+  const check = async function keelFailureLimitCheck(request: FastifyRequest) {
+    const key =
+      prefix + (limit.keyGenerator === undefined ? normalizeIP(request.ip) : await limit.keyGenerator(request))
+    let state: { current: number; ttl: number }
+    try {
+      state = await store.read(key)
+    } catch (error) {
+      if (skipOnError) return
+      throw error
+    }
+    if (state.current >= limit.max) throw rateLimitedError(429, state.ttl, undefined)
+    ;(request as FailureRequest)[kFailureKey] = key
+  }
+  const count = async function keelFailureLimitCount(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+    const key = (request as FailureRequest)[kFailureKey]
+    if (key !== null && limit.isFailure(reply.statusCode)) {
+      ;(request as FailureRequest)[kFailureKey] = null
+      // A store error is already logged (once per interval) by the store; the response goes out regardless.
+      await store.fail(key, limit.timeWindow).catch(() => undefined)
+    }
+    return payload
+  }
+  return { check, count }
+}
+
+function appendHook(route: RouteOptions, name: 'onRequest' | 'preHandler' | 'onSend', hook: unknown): void {
+  const target = route as unknown as Record<string, unknown>
+  const existing = target[name]
+  target[name] = existing === undefined ? [hook] : Array.isArray(existing) ? [...existing, hook] : [existing, hook]
+}
+
+const plugin: FastifyPluginAsync<KeelSecurityOptions> = async (app, opts) => {
+  if (app.hasDecorator(kRegistered)) throw alreadyRegistered('keelSecurity')
+  const config = resolveOptions(opts)
+  if (config.cors !== false && config.cors.origins !== '*' && config.cors.origins.size === 0) {
+    // no origin allowed: nothing for @fastify/cors to do, and preflights 404 without it
+  } else if (config.cors !== false && app.hasRequestDecorator('corsPreflightEnabled')) {
+    throw alreadyRegistered('@fastify/cors')
+  }
+  if (config.rateLimit !== false && app.hasDecorator('createRateLimit')) throw alreadyRegistered('@fastify/rate-limit')
+  app.decorate(kRegistered, true)
+  app.decorateRequest(kFailureKey, null)
+
+  const appHelmet = config.helmet === false ? false : mergeHelmetOptions(keelHelmetDefaults, config.helmet)
+  const appHeaders: Record<string, string> =
+    appHelmet === false
+      ? { 'cache-control': noStore }
+      : { ...computeHeaders(appHelmet, 'option "helmet":'), 'cache-control': noStore }
+
+  // Behind a proxy without trustProxy, request.ip is the proxy's address: one warning, checked on the first
+  // request that carries x-forwarded-for, then never again.
+  let proxyCheckPending = true
+  const checkProxy = (request: FastifyRequest) => {
+    proxyCheckPending = false
+    if (request.ips === undefined) {
+      app.log.warn(
+        { code: 'KEEL_SECURITY_TRUST_PROXY_OFF' },
+        "keelSecurity: requests carry x-forwarded-for but trustProxy is off, so rate limits key on the proxy address; set Fastify's trustProxy option (see docs/security.md)",
+      )
+    }
+  }
+  app.addHook('onRequest', async function keelSecurityHeaders(request, reply) {
+    reply.headers(appHeaders)
+    if (proxyCheckPending && request.headers['x-forwarded-for'] !== undefined) checkProxy(request)
+  })
+
+  const rateLimit = config.rateLimit
+  const counters =
+    rateLimit !== false && rateLimit.redis !== undefined
+      ? new RedisCounters(rateLimit.redis, rateLimit.storeTimeout, app.log)
+      : undefined
+  let failureStore: FailureStore | undefined
+  const failureNameSpace = `${rateLimit === false ? 'keel-rate-limit:' : rateLimit.nameSpace}failures:`
+
+  app.addHook('onRoute', function keelSecurityRoute(route) {
+    const routeConfig = (route.config ?? {}) as Record<string, unknown>
+    if (
+      rateLimit !== false &&
+      routeConfig.rateLimit === undefined &&
+      rateLimit.exemptPrefixes.some((prefix) => route.url.startsWith(prefix))
+    ) {
+      route.config = { ...routeConfig, rateLimit: false } as typeof route.config
+    }
+    const security = routeConfig.security
+    if (security === undefined) return
+    const where = `route ${routeName(route)}:`
+    if (typeof security !== 'object' || security === null || Array.isArray(security)) {
+      throw new KeelConfigError(
+        'KEEL_ERR_SECURITY_ROUTE_CONFIG',
+        `keelSecurity: ${where} config.security must be an object, got ${describeValue(security)}`,
+      )
+    }
+    const { helmet: routeHelmet, failureLimit, ...unknown } = security as Record<string, unknown>
+    const unknownKey = Object.keys(unknown)[0]
+    if (unknownKey !== undefined) {
+      throw new KeelConfigError(
+        'KEEL_ERR_SECURITY_ROUTE_CONFIG',
+        `keelSecurity: ${where} unknown option "config.security.${unknownKey}"; known options are helmet, failureLimit`,
+      )
+    }
+    if (routeHelmet !== undefined) {
+      if (routeHelmet !== false && (typeof routeHelmet !== 'object' || routeHelmet === null)) {
+        throw new KeelConfigError(
+          'KEEL_ERR_SECURITY_ROUTE_CONFIG',
+          `keelSecurity: ${where} config.security.helmet must be false or helmet options, got ${describeValue(routeHelmet)}`,
+        )
+      }
+      const routeHeaders =
+        routeHelmet === false
+          ? { 'cache-control': noStore }
+          : {
+              ...computeHeaders(
+                mergeHelmetOptions(appHelmet === false ? {} : appHelmet, routeHelmet as HelmetOptions),
+                where,
+              ),
+              'cache-control': noStore,
+            }
+      const dropped = Object.keys(appHeaders).filter((name) => !(name in routeHeaders))
+      const applyRouteHeaders: onRequestAsyncHookHandler = async function keelRouteSecurityHeaders(_request, reply) {
+        for (const name of dropped) reply.removeHeader(name)
+        reply.headers(routeHeaders)
+      }
+      appendHook(route, 'onRequest', applyRouteHeaders)
+    }
+    if (failureLimit !== undefined) {
+      const limit = resolveFailureLimit(routeName(route), failureLimit)
+      failureStore ??= counters === undefined ? memoryFailureStore() : redisFailureStore(counters)
+      const prefix = `${failureNameSpace}${routeName(route)}:`
+      const hooks = failureLimitHooks(limit, failureStore, prefix, rateLimit === false || rateLimit.skipOnError)
+      appendHook(route, 'preHandler', hooks.check)
+      appendHook(route, 'onSend', hooks.count)
+    }
+  })
+
+  if (config.cors !== false && (config.cors.origins === '*' || config.cors.origins.size > 0)) {
+    await registerCors(app, config.cors)
+  }
+  if (rateLimit !== false) await registerRateLimit(app, rateLimit, counters)
+}
+
+/**
+ * CORS, security headers for a JSON API and rate limits (in memory, or shared through Redis) in one
+ * register call. Await it before declaring routes: its route hooks only see routes added afterwards.
+ *
+ * @example
+ * import { keelSecurity } from 'fastify-keel/security'
+ * await app.register(keelSecurity, {
+ *   cors: { origins: ['https://app.example.com'], credentials: true },
+ *   rateLimit: { max: 100, timeWindow: '1 minute', redis },
+ * })
+ * @see docs/security.md
+ */
+export const keelSecurity = fp(plugin, { name: 'fastify-keel-security', fastify: '5.x' })
+export default keelSecurity
