@@ -1,0 +1,325 @@
+// The servers the benchmark measures. Each builder returns a server that is not yet listening, plus what
+// the load generator must send and what it must get back. Every server answers the same route: GET JSON
+// `{ hello: 'world' }` with a response schema (Express has no schemas; it sends the same body).
+//
+// keel plugins are loaded by name at run time (`loadExport`), not imported statically: a plugin that has
+// not landed yet makes its scenario "skipped (not built yet)" instead of breaking the type check or the run.
+import { createSecretKey, randomUUID } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import fastifyCors from '@fastify/cors'
+import fastifyHelmet from '@fastify/helmet'
+import fastifyJwt from '@fastify/jwt'
+import fastifyRateLimit from '@fastify/rate-limit'
+import fastifyUnderPressure from '@fastify/under-pressure'
+import cors from 'cors'
+import express from 'express'
+import { rateLimit } from 'express-rate-limit'
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+  type onRequestHookHandler,
+} from 'fastify'
+import helmet from 'helmet'
+import jsonwebtoken from 'jsonwebtoken'
+
+/** The origin every request carries, and the only one on the CORS allowlists. */
+export const ORIGIN = 'https://app.example.com'
+/** HS256 secret shared by every auth scenario (32 bytes, as a real deployment would use at least). */
+export const SECRET = 'bench-secret-0123456789abcdef0123456789abcdef'
+/** Rate limits are set this high everywhere so they never trigger: the bench measures their cost, not 429s. */
+export const RATE_LIMIT_MAX = 1_000_000_000
+const ISSUER = 'https://bench.example'
+const AUDIENCE = 'bench'
+
+/** A server ready to listen, and the request the load generator sends to it. */
+export interface BenchServer {
+  /** Starts listening on 127.0.0.1, port 0; resolves with the port. */
+  listen(): Promise<number>
+  close(): Promise<void>
+  /** @default '/' */
+  path?: string
+  /** Extra request headers (e.g. a bearer token). `origin` is always sent. */
+  headers?: Record<string, string>
+  /** @default 200 */
+  expectStatus?: number
+  /** A substring the response content-type must contain (checked once before the run). */
+  expectContentType?: string
+}
+
+/** Thrown while building a scenario that cannot run here; the table shows it as "skipped (<message>)". */
+export class SkipScenario extends Error {
+  override name = 'SkipScenario'
+}
+
+/** Thrown when a keel export the scenario needs does not exist yet. */
+export class NotBuiltError extends SkipScenario {
+  constructor(what: string) {
+    super(`not built yet: ${what}`)
+  }
+}
+
+/** Loads `name` from the public entry `specifier` (resolved to src by tsx), or throws NotBuiltError. */
+export async function loadExport<T>(specifier: string, name: string): Promise<T> {
+  let mod: Record<string, unknown>
+  try {
+    mod = (await import(specifier)) as Record<string, unknown>
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    throw new NotBuiltError(`${specifier} does not load: ${message}`)
+  }
+  const value = mod[name]
+  if (value === undefined) throw new NotBuiltError(`${name} from ${specifier}`)
+  return value as T
+}
+
+type AnyPlugin = FastifyPluginAsync<Record<string, unknown>>
+interface TokenIssuer {
+  issue(claims: { sub: string; roles?: string[] }): Promise<{ accessToken: string }>
+}
+
+function decorator<T>(app: FastifyInstance, name: string): T {
+  const value: unknown = Reflect.get(app, name)
+  if (value === undefined || value === null) throw new Error(`app.${name} is missing after registering the plugin`)
+  return value as T
+}
+
+const helloSchema = {
+  response: {
+    200: {
+      type: 'object',
+      properties: { hello: { type: 'string' } },
+      required: ['hello'],
+      additionalProperties: false,
+    },
+  },
+} as const
+
+async function hello() {
+  return { hello: 'world' }
+}
+
+function fastifyServer(app: FastifyInstance, extra: Omit<BenchServer, 'listen' | 'close'> = {}): BenchServer {
+  return {
+    ...extra,
+    async listen() {
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      return (app.server.address() as AddressInfo).port
+    },
+    close: () => app.close(),
+  }
+}
+
+function bareApp(): FastifyInstance {
+  return Fastify({ logger: false })
+}
+
+/** The official plugins wired by hand with their defaults: what users write today. */
+async function handWiredApp(): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, requestIdHeader: 'x-request-id', genReqId: () => randomUUID() })
+  await app.register(fastifyHelmet)
+  await app.register(fastifyCors, { origin: [ORIGIN] })
+  await app.register(fastifyRateLimit, { max: RATE_LIMIT_MAX, timeWindow: '1 minute' })
+  // Thresholds as in under-pressure's README, loose enough never to shed load during the run.
+  await app.register(fastifyUnderPressure, {
+    maxEventLoopDelay: 1000,
+    maxHeapUsedBytes: 1024 * 1024 * 1024,
+    maxRssBytes: 2048 * 1024 * 1024,
+  })
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    reply.header('x-request-id', request.id)
+    return payload
+  })
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
+    return reply
+      .status(status)
+      .send({ statusCode: status, code: error.code, message: error.message, requestId: request.id })
+  })
+  return app
+}
+
+/** keel preset options shared by every keel scenario. */
+function keelOptions(auth: Record<string, unknown> | false): Record<string, unknown> {
+  return {
+    security: { cors: { origins: [ORIGIN] }, rateLimit: { max: RATE_LIMIT_MAX } },
+    pagination: true,
+    auth,
+  }
+}
+
+const authOptions = { secret: SECRET, issuer: ISSUER, audience: AUDIENCE, accessTokenTtl: '1h' }
+
+async function keelApp(auth: Record<string, unknown> | false): Promise<FastifyInstance> {
+  const keel = await loadExport<AnyPlugin>('fastify-keel', 'keel')
+  const app = bareApp()
+  await app.register(keel, keelOptions(auth))
+  return app
+}
+
+async function bearer(app: FastifyInstance): Promise<Record<string, string>> {
+  await app.ready()
+  const tokens = decorator<TokenIssuer>(app, 'tokens')
+  const { accessToken } = await tokens.issue({ sub: 'bench-user', roles: ['user'] })
+  return { authorization: `Bearer ${accessToken}` }
+}
+
+const users = Array.from({ length: 20 }, (_, i) => ({
+  id: randomUUID(),
+  email: `user${i}@example.com`,
+  name: `User Number ${i}`,
+  role: i === 0 ? 'admin' : 'user',
+  createdAt: new Date(Date.UTC(2025, 0, 1 + i)).toISOString(),
+  updatedAt: new Date(Date.UTC(2025, 5, 1 + i)).toISOString(),
+}))
+
+const userSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    email: { type: 'string', format: 'email' },
+    name: { type: 'string' },
+    role: { type: 'string', enum: ['user', 'admin'] },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'email', 'name', 'role', 'createdAt', 'updatedAt'],
+  additionalProperties: false,
+} as const
+
+/** A keel plugin registered alone on bare Fastify, for the ablation. */
+async function alone(specifier: string, name: string, options: Record<string, unknown> = {}): Promise<BenchServer> {
+  const plugin = await loadExport<AnyPlugin>(specifier, name)
+  const app = bareApp()
+  await app.register(plugin, options)
+  app.get('/', { schema: helloSchema }, hello)
+  return fastifyServer(app)
+}
+
+/** Scenario name → builder. The order here is the order of the table. */
+export const servers: Record<string, () => Promise<BenchServer>> = {
+  async bare() {
+    const app = bareApp()
+    app.get('/', { schema: helloSchema }, hello)
+    return fastifyServer(app)
+  },
+
+  async 'hand-wired'() {
+    const app = await handWiredApp()
+    app.get('/', { schema: helloSchema }, hello)
+    return fastifyServer(app)
+  },
+
+  async 'hand-wired+jwt'() {
+    const app = await handWiredApp()
+    await app.register(fastifyJwt, { secret: SECRET })
+    app.addHook('onRequest', async (request) => {
+      await request.jwtVerify()
+    })
+    app.get('/', { schema: helloSchema }, hello)
+    await app.ready()
+    const token = app.jwt.sign({ sub: 'bench-user', roles: ['user'] }, { expiresIn: '1h' })
+    return fastifyServer(app, { headers: { authorization: `Bearer ${token}` } })
+  },
+
+  async express() {
+    const key = createSecretKey(Buffer.from(SECRET))
+    const app = express()
+    app.use(helmet())
+    app.use(cors({ origin: [ORIGIN] }))
+    app.use(rateLimit({ windowMs: 60_000, limit: RATE_LIMIT_MAX, standardHeaders: 'draft-7', legacyHeaders: false }))
+    app.use((req, res, next) => {
+      const header = req.headers.authorization
+      if (header === undefined || !header.startsWith('Bearer ')) {
+        res.status(401).json({ message: 'missing token' })
+        return
+      }
+      jsonwebtoken.verify(header.slice(7), key, { algorithms: ['HS256'] }, (error) => {
+        if (error) res.status(401).json({ message: 'invalid token' })
+        else next()
+      })
+    })
+    app.get('/', (_req, res) => {
+      res.json({ hello: 'world' })
+    })
+    const token = jsonwebtoken.sign({ sub: 'bench-user', roles: ['user'] }, key, {
+      algorithm: 'HS256',
+      expiresIn: '1h',
+    })
+    const server = createServer(app)
+    return {
+      headers: { authorization: `Bearer ${token}` },
+      listen: () =>
+        new Promise<number>((resolve, reject) => {
+          server.once('error', reject)
+          server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port))
+        }),
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections()
+          server.close(() => resolve())
+        }),
+    }
+  },
+
+  async keel() {
+    const app = await keelApp(false)
+    app.get('/', { schema: helloSchema }, hello)
+    return fastifyServer(app)
+  },
+
+  async 'keel+auth'() {
+    const app = await keelApp(authOptions)
+    const authenticate = decorator<onRequestHookHandler>(app, 'authenticate')
+    app.get('/', { schema: helloSchema, onRequest: [authenticate] }, hello)
+    return fastifyServer(app, { headers: await bearer(app) })
+  },
+
+  async 'keel list'() {
+    const Paginated = await loadExport<(item: unknown) => unknown>('fastify-keel/pagination', 'Paginated')
+    const offsetQuery = await loadExport<unknown>('fastify-keel/pagination', 'OffsetPaginationQuery')
+    const paginate = await loadExport<(items: unknown[], total: number, query: unknown) => unknown>(
+      'fastify-keel/pagination',
+      'paginate',
+    )
+    const app = await keelApp(authOptions)
+    const authenticate = decorator<onRequestHookHandler>(app, 'authenticate')
+    app.get(
+      '/users',
+      { schema: { querystring: offsetQuery, response: { 200: Paginated(userSchema) } }, onRequest: [authenticate] },
+      async (request) => paginate(users, 100, request.query),
+    )
+    return fastifyServer(app, { path: '/users?page=1&limit=20', headers: await bearer(app) })
+  },
+
+  async 'keel 404'() {
+    const app = await keelApp(false)
+    app.get('/', { schema: helloSchema }, hello)
+    return fastifyServer(app, {
+      path: '/does-not-exist',
+      expectStatus: 404,
+      expectContentType: 'application/problem+json',
+    })
+  },
+}
+
+/** Ablation: each keel plugin alone on bare Fastify (`npm run bench -- --ablation`). */
+export const ablation: Record<string, () => Promise<BenchServer>> = {
+  'bare+request-id': () => alone('fastify-keel/request-id', 'keelRequestId'),
+  'bare+errors': () => alone('fastify-keel/errors', 'keelErrors'),
+  'bare+security': () =>
+    alone('fastify-keel/security', 'keelSecurity', { cors: { origins: [ORIGIN] }, rateLimit: { max: RATE_LIMIT_MAX } }),
+  'bare+health': () => alone('fastify-keel/health', 'keelHealth'),
+  'bare+pagination': () => alone('fastify-keel/pagination', 'keelPagination'),
+  async 'bare+auth'() {
+    const keelAuth = await loadExport<AnyPlugin>('fastify-keel/auth', 'keelAuth')
+    const app = bareApp()
+    await app.register(keelAuth, authOptions)
+    const authenticate = decorator<onRequestHookHandler>(app, 'authenticate')
+    app.get('/', { schema: helloSchema, onRequest: [authenticate] }, hello)
+    return fastifyServer(app, { headers: await bearer(app) })
+  },
+}
