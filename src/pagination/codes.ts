@@ -1,0 +1,50 @@
+/**
+ * Machine codes of the HTTP errors the pagination helpers throw, and of the `KeelConfigError`s thrown for
+ * misusing them. Documented as tables in docs/pagination.md; a test keeps the tables and these registries in sync.
+ */
+
+/**
+ * Codes of the `HttpError`s sent to clients (problem documents when `keelErrors` is registered).
+ * Invalid `page`, `limit`, `cursor` length or `sort` values are rejected earlier by the route schema, as
+ * `VALIDATION_FAILED` (errors plugin) or `FST_ERR_VALIDATION` (Fastify's default handler).
+ * @see docs/pagination.md
+ */
+export const PAGINATION_ERROR_CODES = Object.freeze({
+  INVALID_CURSOR: {
+    status: 400,
+    when: '`decodeCursor` got a cursor that is garbage, truncated, re-encoded, too long, of the wrong shape, or (with a secret) not signed by the server',
+  },
+  INVALID_SORT: {
+    status: 400,
+    when: '`parseSort` got a field outside the allowlist, an empty or repeated term (only when the value skipped `sortQuery` validation)',
+  },
+} satisfies Record<string, { status: number; when: string }>)
+
+/** One of {@link PAGINATION_ERROR_CODES}. */
+export type PaginationErrorCode = keyof typeof PAGINATION_ERROR_CODES
+
+/**
+ * Codes of the `KeelConfigError`s thrown when the pagination plugin or a schema factory is misused.
+ * @see docs/pagination.md
+ */
+export const PAGINATION_CONFIG_CODES = Object.freeze({
+  KEEL_ERR_PAGINATION_INVALID_OPTION: {
+    when: 'the options of `keelPagination` are not an object or hold an unknown name',
+    fix: 'pass only `cursorSecret`',
+  },
+  KEEL_ERR_PAGINATION_INVALID_LIMIT: {
+    when: '`defaultLimit`, `maxLimit`, `maxPage` or `maxCursorLength` is not a positive integer, or `defaultLimit` > `maxLimit`',
+    fix: 'use integers such as `{ defaultLimit: 20, maxLimit: 100 }`',
+  },
+  KEEL_ERR_PAGINATION_INVALID_SORT: {
+    when: '`sortQuery`/`parseSort` got an empty, repeated or malformed field name, or a `default` outside the allowlist',
+    fix: 'list field names like `createdAt` or `user.name` once each; make `default` e.g. `-createdAt`',
+  },
+  KEEL_ERR_PAGINATION_INVALID_SECRET: {
+    when: 'a cursor secret is shorter than 32 bytes, or not a string, `Uint8Array` or non-empty array of them',
+    fix: 'use e.g. `randomBytes(32).toString("base64url")`, kept in your secret store',
+  },
+} satisfies Record<string, { when: string; fix: string }>)
+
+/** One of {@link PAGINATION_CONFIG_CODES}. */
+export type PaginationConfigCode = keyof typeof PAGINATION_CONFIG_CODES

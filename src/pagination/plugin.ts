@@ -1,0 +1,95 @@
+import type { FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+import { describeValue, KeelConfigError } from '../internal/config-error.js'
+import {
+  assertCursorSecret,
+  type CursorSecret,
+  type CursorValue,
+  type CursorValues,
+  type CursorValuesOf,
+  type CursorValueType,
+  decodeCursor,
+  encodeCursor,
+} from './cursor.js'
+import { type CursorPaginatedResult, cursorPage } from './envelope.js'
+import { CursorPaginationMeta, PaginationMeta } from './schemas.js'
+
+/** Options of {@link keelPagination}. */
+export interface KeelPaginationOptions {
+  /**
+   * Signs the cursors of `app.pagination` (HMAC-SHA256), so clients cannot forge a position. At least
+   * 32 bytes; an array rotates keys (the first signs, all are accepted). Keep it in your secret store.
+   * @default undefined (cursors are opaque but unsigned)
+   */
+  cursorSecret?: CursorSecret | undefined
+}
+
+/** `app.pagination`: the cursor helpers bound to the plugin's `cursorSecret`. */
+export interface KeelPaginationDecorator {
+  /** `encodeCursor(values, { secret: cursorSecret })`. */
+  encodeCursor(values: CursorValues): string
+  /** `decodeCursor(cursor, { secret: cursorSecret, types })`; throws `INVALID_CURSOR` (400). */
+  decodeCursor<const T extends readonly CursorValueType[]>(cursor: string, types: T): CursorValuesOf<T>
+  decodeCursor(cursor: string): CursorValue[]
+  /** `cursorPage(items, { limit, secret: cursorSecret }, getCursor)`. */
+  cursorPage<T>(
+    items: T[],
+    query: { limit: number },
+    getCursor: (lastItem: T) => CursorValues,
+  ): CursorPaginatedResult<T>
+}
+
+const KNOWN_OPTIONS = new Set(['cursorSecret'])
+
+function resolveOptions(opts: unknown): { cursorSecret: CursorSecret | undefined } {
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    throw new KeelConfigError(
+      'KEEL_ERR_PAGINATION_INVALID_OPTION',
+      `keelPagination options must be an object, got ${describeValue(opts)}`,
+    )
+  }
+  for (const key of Object.keys(opts)) {
+    if (!KNOWN_OPTIONS.has(key)) {
+      throw new KeelConfigError(
+        'KEEL_ERR_PAGINATION_INVALID_OPTION',
+        `keelPagination has no option "${key}" (known: ${[...KNOWN_OPTIONS].join(', ')})`,
+      )
+    }
+  }
+  const { cursorSecret } = opts as KeelPaginationOptions
+  if (cursorSecret !== undefined) assertCursorSecret(cursorSecret)
+  return Object.freeze({ cursorSecret })
+}
+
+function createDecorator(secret: CursorSecret | undefined): KeelPaginationDecorator {
+  const encodeOptions = Object.freeze({ secret })
+  return Object.freeze({
+    encodeCursor: (values: CursorValues) => encodeCursor(values, encodeOptions),
+    decodeCursor: (cursor: string, types?: readonly CursorValueType[]) =>
+      types === undefined ? decodeCursor(cursor, encodeOptions) : decodeCursor(cursor, { secret, types }),
+    cursorPage: <T>(items: T[], query: { limit: number }, getCursor: (lastItem: T) => CursorValues) =>
+      cursorPage(items, { limit: query.limit, secret }, getCursor),
+  }) as KeelPaginationDecorator
+}
+
+const plugin: FastifyPluginAsync<KeelPaginationOptions> = async (app, opts) => {
+  const config = resolveOptions(opts)
+  // Shared schemas: `$ref: 'KeelPaginationMeta'` works in hand-written schemas, and OpenAPI lists them
+  // as components. Skipped when a parent context already has them.
+  for (const schema of [PaginationMeta, CursorPaginationMeta]) {
+    if (app.getSchema(schema.$id as string) === undefined) app.addSchema(schema)
+  }
+  if (!app.hasDecorator('pagination')) app.decorate('pagination', createDecorator(config.cursorSecret))
+}
+
+/**
+ * Registers the pagination meta schemas (`KeelPaginationMeta`, `KeelCursorPaginationMeta`) as shared
+ * schemas and decorates `app.pagination` with cursor helpers bound to `cursorSecret`. It adds no hooks:
+ * the schemas and helpers of `fastify-keel/pagination` also work without it.
+ *
+ * @example
+ * await app.register(keelPagination, { cursorSecret: process.env.CURSOR_SECRET })
+ * @see docs/pagination.md
+ */
+export const keelPagination = fp(plugin, { name: 'fastify-keel-pagination', fastify: '5.x' })
+export default keelPagination
