@@ -1,5 +1,5 @@
 import underPressure from '@fastify/under-pressure'
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { HttpError } from '../errors/index.js'
 import { KeelConfigError } from '../internal/config-error.js'
@@ -67,6 +67,17 @@ function overloadedErrorClass(retryAfter: number) {
 function delay(ms: number): Promise<void> {
   if (ms === 0) return Promise.resolve()
   return new Promise((resolve) => setTimeout(resolve, ms).unref())
+}
+
+/**
+ * Probes log like debug lines: a route's `logLevel` is a minimum, so `'debug'` would add lines to an `info` app.
+ * Keep the app's level when it already shows debug lines; otherwise `warn` drops the two info lines per probe.
+ */
+function probeLogLevel(log: FastifyBaseLogger): string {
+  const values = (log as { levels?: { values?: Record<string, number> } }).levels?.values
+  const current = values?.[log.level]
+  const debug = values?.debug
+  return current !== undefined && debug !== undefined && current <= debug ? log.level : 'warn'
 }
 
 function setHealthHeaders(reply: FastifyReply): void {
@@ -226,11 +237,12 @@ const plugin: FastifyPluginAsync<KeelHealthOptions> = async (app, opts) => {
     return result.document
   }
 
+  const logLevel = probeLogLevel(app.log)
   await app.register(async function keelHealthRoutes(routes) {
     routes.route({
       method: 'GET',
       url: `${config.prefix}/live`,
-      logLevel: 'debug',
+      logLevel,
       config: routeConfig,
       schema: liveRouteSchema,
       handler: live,
@@ -238,7 +250,7 @@ const plugin: FastifyPluginAsync<KeelHealthOptions> = async (app, opts) => {
     routes.route({
       method: 'GET',
       url: `${config.prefix}/ready`,
-      logLevel: 'debug',
+      logLevel,
       config: routeConfig,
       schema: readyRouteSchema,
       handler: ready,
