@@ -51,7 +51,8 @@ function kebabDirectives(directives: Directives | undefined): Record<string, unk
 export function mergeHelmetOptions(base: HelmetOptions, override: HelmetOptions): HelmetOptions {
   const result = canonical(base)
   for (const [key, value] of Object.entries(canonical(override))) {
-    if (value === undefined || value === true) continue
+    // `true` means "the default", which for an option keel sets is keel's value.
+    if (value === undefined || (value === true && key in result)) continue
     const current = result[key]
     if (key === 'contentSecurityPolicy' && typeof value === 'object' && value !== null && typeof current === 'object') {
       const baseCsp = current as CspOptions

@@ -1,0 +1,294 @@
+import { Writable } from 'node:stream'
+import fastifyCors from '@fastify/cors'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { type KeelSecurityOptions, keelSecurity } from 'fastify-keel/security'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+
+const apps: FastifyInstance[] = []
+
+function logCapture() {
+  const lines: Record<string, unknown>[] = []
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line))
+      callback()
+    },
+  })
+  return { lines, stream }
+}
+
+async function build(options: KeelSecurityOptions = {}, server: FastifyServerOptions = {}) {
+  const app = Fastify(server)
+  apps.push(app)
+  await app.register(keelSecurity, options)
+  app.get('/items', async () => ({ items: [] }))
+  app.get('/health/live', async () => ({ status: 'pass' }))
+  return app
+}
+
+async function hit(app: FastifyInstance, times: number, url = '/items') {
+  const statuses: number[] = []
+  for (let i = 0; i < times; i++) statuses.push((await app.inject(url)).statusCode)
+  return statuses
+}
+
+afterEach(async () => {
+  vi.useRealTimers()
+  await Promise.all(apps.splice(0).map((app) => app.close()))
+})
+
+describe('security', () => {
+  describe('rate limit', () => {
+    it('should allow 100 requests per minute per client and limit the 101st', async () => {
+      const app = await build()
+      const statuses = await hit(app, 100)
+      expect(statuses.every((status) => status === 200)).toBe(true)
+      const limited = await app.inject('/items')
+      expect(limited.statusCode).toBe(429)
+      expect(limited.json()).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' })
+      expect(limited.headers['retry-after']).toBe('60')
+      expect(limited.headers['ratelimit-limit']).toBe('100')
+      expect(limited.headers['ratelimit-remaining']).toBe('0')
+      expect(limited.headers['ratelimit-reset']).toBe('60')
+    })
+
+    it('should send rate-limit headers on every limited route response', async () => {
+      const app = await build({ rateLimit: { max: 5 } })
+      const res = await app.inject('/items')
+      expect(res.headers['ratelimit-limit']).toBe('5')
+      expect(res.headers['ratelimit-remaining']).toBe('4')
+      expect(res.headers['ratelimit-reset']).toBe('60')
+    })
+
+    it('should count clients separately by IP', async () => {
+      const app = await build({ rateLimit: { max: 1 } })
+      expect((await app.inject({ url: '/items', remoteAddress: '10.0.0.1' })).statusCode).toBe(200)
+      expect((await app.inject({ url: '/items', remoteAddress: '10.0.0.1' })).statusCode).toBe(429)
+      expect((await app.inject({ url: '/items', remoteAddress: '10.0.0.2' })).statusCode).toBe(200)
+    })
+
+    it('should group IPv6 clients by /64', async () => {
+      const app = await build({ rateLimit: { max: 1 } })
+      expect((await app.inject({ url: '/items', remoteAddress: '2001:db8:1:2::1' })).statusCode).toBe(200)
+      expect((await app.inject({ url: '/items', remoteAddress: '2001:db8:1:2::ffff' })).statusCode).toBe(429)
+      expect((await app.inject({ url: '/items', remoteAddress: '2001:db8:1:3::1' })).statusCode).toBe(200)
+    })
+
+    it('should exempt /health/ routes by default', async () => {
+      const app = await build({ rateLimit: { max: 1 } })
+      expect(await hit(app, 3, '/health/live')).toEqual([200, 200, 200])
+      expect((await app.inject('/health/live')).headers['ratelimit-limit']).toBeUndefined()
+    })
+
+    it('should limit /health/ routes when exemptPrefixes is empty', async () => {
+      const app = await build({ rateLimit: { max: 1, exemptPrefixes: [] } })
+      expect(await hit(app, 2, '/health/live')).toEqual([200, 429])
+    })
+
+    it('should honour a route that opts out with config.rateLimit: false', async () => {
+      const app = await build({ rateLimit: { max: 1 } })
+      app.get('/public', { config: { rateLimit: false } }, async () => 'ok')
+      expect(await hit(app, 3, '/public')).toEqual([200, 200, 200])
+    })
+
+    it('should apply a stricter route limit from config.rateLimit', async () => {
+      const app = await build()
+      app.post('/login', { config: { rateLimit: { max: 2, timeWindow: '1 minute' } } }, async () => 'ok')
+      const statuses: number[] = []
+      for (let i = 0; i < 3; i++) statuses.push((await app.inject({ method: 'POST', url: '/login' })).statusCode)
+      expect(statuses).toEqual([200, 200, 429])
+      expect((await app.inject('/items')).statusCode).toBe(200)
+    })
+
+    it('should skip allow-listed keys', async () => {
+      const app = await build({ rateLimit: { max: 1, allowList: ['127.0.0.1'] } })
+      expect(await hit(app, 3)).toEqual([200, 200, 200])
+    })
+
+    it('should use a custom key generator', async () => {
+      const app = await build({
+        rateLimit: { max: 1, keyGenerator: (request) => String(request.headers['x-api-key']) },
+      })
+      expect((await app.inject({ url: '/items', headers: { 'x-api-key': 'a' } })).statusCode).toBe(200)
+      expect((await app.inject({ url: '/items', headers: { 'x-api-key': 'a' } })).statusCode).toBe(429)
+      expect((await app.inject({ url: '/items', headers: { 'x-api-key': 'b' } })).statusCode).toBe(200)
+    })
+
+    it('should reset the budget after the window', async () => {
+      const app = await build({ rateLimit: { max: 1, timeWindow: 50 } })
+      expect(await hit(app, 2)).toEqual([200, 429])
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 1000 })
+      expect(await hit(app, 1)).toEqual([200])
+    })
+
+    it('should turn rate limiting off with rateLimit: false', async () => {
+      const app = await build({ rateLimit: false })
+      const res = await app.inject('/items')
+      expect(res.headers['ratelimit-limit']).toBeUndefined()
+      expect(app.hasDecorator('rateLimit')).toBe(false)
+    })
+
+    it('should limit over a real connection', async () => {
+      const app = await build({ rateLimit: { max: 1 } })
+      const address = await app.listen({ port: 0, host: '127.0.0.1' })
+      expect((await fetch(`${address}/items`)).status).toBe(200)
+      const limited = await fetch(`${address}/items`)
+      expect(limited.status).toBe(429)
+      expect(limited.headers.get('retry-after')).toBe('60')
+      expect(((await limited.json()) as { code: string }).code).toBe('RATE_LIMITED')
+    })
+  })
+
+  describe('failure limit', () => {
+    async function buildLogin(failureLimit: Record<string, unknown> = { max: 3 }) {
+      const app = await build({ rateLimit: false })
+      app.post<{ Body: { user: string; password: string } }>(
+        '/login',
+        { config: { security: { failureLimit } } },
+        async (request, reply) => {
+          if (request.body.password !== 'right') return reply.code(401).send({ ok: false })
+          return { ok: true }
+        },
+      )
+      return app
+    }
+    const login = (app: FastifyInstance, password: string, user = 'ada') =>
+      app.inject({ method: 'POST', url: '/login', payload: { user, password } })
+
+    it('should answer 429 after max failed attempts', async () => {
+      const app = await buildLogin()
+      for (let i = 0; i < 3; i++) expect((await login(app, 'wrong')).statusCode).toBe(401)
+      const blocked = await login(app, 'right')
+      expect(blocked.statusCode).toBe(429)
+      expect(blocked.json()).toMatchObject({ code: 'RATE_LIMITED' })
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0)
+    })
+
+    it('should never count successful attempts', async () => {
+      const app = await buildLogin()
+      for (let i = 0; i < 10; i++) expect((await login(app, 'right')).statusCode).toBe(200)
+      expect((await login(app, 'wrong')).statusCode).toBe(401)
+    })
+
+    it('should allow attempts again after the window', async () => {
+      const app = await buildLogin({ max: 1, timeWindow: '1 minute' })
+      expect((await login(app, 'wrong')).statusCode).toBe(401)
+      expect((await login(app, 'right')).statusCode).toBe(429)
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 })
+      expect((await login(app, 'right')).statusCode).toBe(200)
+    })
+
+    it('should key attempts with a custom key generator that reads the body', async () => {
+      const app = await buildLogin({
+        max: 1,
+        keyGenerator: (request: { body: { user: string } }) => request.body.user,
+      })
+      expect((await login(app, 'wrong', 'ada')).statusCode).toBe(401)
+      expect((await login(app, 'right', 'ada')).statusCode).toBe(429)
+      expect((await login(app, 'right', 'grace')).statusCode).toBe(200)
+    })
+
+    it('should count only the statuses isFailure accepts', async () => {
+      const app = await buildLogin({ max: 1, isFailure: (status: number) => status === 403 })
+      expect((await login(app, 'wrong')).statusCode).toBe(401)
+      expect((await login(app, 'wrong')).statusCode).toBe(401)
+    })
+
+    it.each([
+      ['a non-object', 5],
+      ['a zero max', { max: 0 }],
+      ['a bad window', { timeWindow: 'soon' }],
+      ['an unknown key', { maxAttempts: 5 }],
+      ['a non-function key generator', { keyGenerator: 'ip' }],
+    ])('should refuse a failure limit with %s', async (_name, failureLimit) => {
+      const app = await build()
+      expect(() =>
+        app.post('/login', { config: { security: { failureLimit: failureLimit as never } } }, async () => 'ok'),
+      ).toThrow(expect.objectContaining({ code: 'KEEL_ERR_SECURITY_ROUTE_CONFIG' }))
+    })
+  })
+
+  describe('proxy warning', () => {
+    it('should log one warning when x-forwarded-for arrives while trustProxy is off', async () => {
+      const { lines, stream } = logCapture()
+      const app = await build({}, { logger: { level: 'warn', stream } })
+      for (let i = 0; i < 3; i++) await app.inject({ url: '/items', headers: { 'x-forwarded-for': '203.0.113.7' } })
+      const warnings = lines.filter((line) => line.code === 'KEEL_SECURITY_TRUST_PROXY_OFF')
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]?.level).toBe(40)
+    })
+
+    it('should not warn when trustProxy is on, and key on the forwarded IP', async () => {
+      const { lines, stream } = logCapture()
+      const app = await build({ rateLimit: { max: 1 } }, { logger: { level: 'warn', stream }, trustProxy: true })
+      const from = (ip: string) => app.inject({ url: '/items', headers: { 'x-forwarded-for': ip } })
+      expect((await from('203.0.113.7')).statusCode).toBe(200)
+      expect((await from('203.0.113.7')).statusCode).toBe(429)
+      expect((await from('203.0.113.8')).statusCode).toBe(200)
+      expect(lines.filter((line) => line.code === 'KEEL_SECURITY_TRUST_PROXY_OFF')).toHaveLength(0)
+    })
+  })
+
+  describe('registration', () => {
+    it('should refuse a second registration with a clear error', async () => {
+      const app = Fastify()
+      apps.push(app)
+      await app.register(keelSecurity)
+      await expect(app.register(keelSecurity)).rejects.toMatchObject({
+        name: 'KeelConfigError',
+        code: 'KEEL_ERR_SECURITY_ALREADY_REGISTERED',
+      })
+    })
+
+    it('should refuse to run next to a user-registered @fastify/cors', async () => {
+      const app = Fastify()
+      apps.push(app)
+      await app.register(fastifyCors)
+      await expect(app.register(keelSecurity, { cors: { origins: ['https://a.example'] } })).rejects.toMatchObject({
+        code: 'KEEL_ERR_SECURITY_ALREADY_REGISTERED',
+      })
+    })
+
+    it.each<[string, unknown, string]>([
+      ['an unknown top-level option', { rateLimt: {} }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['an unknown rateLimit option', { rateLimit: { maxRequests: 5 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['a negative max', { rateLimit: { max: -1 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['a bad time window', { rateLimit: { timeWindow: 'a while' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['a zero time window', { rateLimit: { timeWindow: 0 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      [
+        'a redis that is not a client',
+        { rateLimit: { redis: 'redis://localhost' } },
+        'KEEL_ERR_SECURITY_INVALID_OPTION',
+      ],
+      ['a relative exempt prefix', { rateLimit: { exemptPrefixes: ['health/'] } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['a non-boolean skipOnError', { rateLimit: { skipOnError: 'yes' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['an unknown cors option', { cors: { origin: 'https://a.example' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['a string origins', { cors: { origins: 'https://a.example' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      [
+        'an invalid helmet option',
+        { helmet: { referrerPolicy: { policy: 'nonsense' } } },
+        'KEEL_ERR_SECURITY_INVALID_OPTION',
+      ],
+      [
+        'a function CSP directive',
+        { helmet: { contentSecurityPolicy: { directives: { scriptSrc: [() => "'nonce-x'"] } } } },
+        'KEEL_ERR_SECURITY_DYNAMIC_CSP',
+      ],
+      ['enableCSPNonces', { helmet: { enableCSPNonces: true } }, 'KEEL_ERR_SECURITY_DYNAMIC_CSP'],
+    ])('should refuse %s at register time', async (_name, options, code) => {
+      const app = Fastify()
+      apps.push(app)
+      await expect(app.register(keelSecurity, options as KeelSecurityOptions)).rejects.toMatchObject({
+        name: 'KeelConfigError',
+        code,
+      })
+    })
+
+    it('should refuse a malformed route security config', async () => {
+      const app = await build()
+      expect(() => app.get('/x', { config: { security: { helmt: false } as never } }, async () => 'x')).toThrow(
+        expect.objectContaining({ code: 'KEEL_ERR_SECURITY_ROUTE_CONFIG' }),
+      )
+    })
+  })
+})
