@@ -1,2 +1,13 @@
+export { ERROR_CODES, ERRORS_CONFIG_CODES, type ErrorCode, type ErrorCodeInfo, FOREIGN_CODE_MAP } from './codes.js'
+export { createErrorHandler, type KeelErrorHandler, PROBLEM_CONTENT_TYPE } from './handler.js'
 export { HttpError, type HttpErrorOptions, isHttpError } from './http-error.js'
 export { type HttpErrorFactory, httpErrors } from './http-errors.js'
+export type { KeelErrorsOptions } from './options.js'
+export { keelErrors, keelErrors as default } from './plugin.js'
+export {
+  PROBLEM_DETAILS_ID,
+  ProblemDetailsSchema,
+  type ProblemDocument,
+  type ValidationIssue,
+  type ValidationLocation,
+} from './problem.js'

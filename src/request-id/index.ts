@@ -1,2 +1,14 @@
-// The request-id plugin is built in its own issue; this entry exports what exists so far.
-export {}
+import type { TraceContext } from './trace-context.js'
+
+export { REQUEST_ID_CONFIG_CODES } from './codes.js'
+export { isValidRequestId, type KeelRequestIdOptions } from './options.js'
+export { keelRequestId, keelRequestId as default } from './plugin.js'
+export { getRequestId } from './storage.js'
+export { parseTraceparent, type TraceContext } from './trace-context.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The parsed W3C `traceparent` header, or `null` when it is absent or invalid (`keelRequestId`). */
+    traceContext: TraceContext | null
+  }
+}

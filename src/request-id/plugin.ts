@@ -1,0 +1,80 @@
+import type { IncomingMessage } from 'node:http'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import fp from 'fastify-plugin'
+import { KeelConfigError } from '../internal/config-error.js'
+import { type KeelRequestIdOptions, resolveRequestIdOptions } from './options.js'
+import { requestIdStorage } from './storage.js'
+import { parseTraceparent } from './trace-context.js'
+
+const kRegistered = Symbol.for('fastify-keel.request-id.registered')
+
+const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
+  const { header, trustIncoming, generate, validate } = resolveRequestIdOptions(opts)
+  if (app.initialConfig.requestIdHeader) {
+    throw new KeelConfigError(
+      'KEEL_ERR_REQUEST_ID_FASTIFY_HEADER_OPTION',
+      'keelRequestId cannot be used with the Fastify option "requestIdHeader": Fastify would copy incoming ids ' +
+        'without validation. Remove "requestIdHeader" and set the plugin option "header" instead',
+    )
+  }
+  if (app.hasDecorator(kRegistered as unknown as string)) {
+    throw new KeelConfigError(
+      'KEEL_ERR_REQUEST_ID_ALREADY_REGISTERED',
+      'keelRequestId is already registered in this context; register it once, at the root',
+    )
+  }
+  app.decorate(kRegistered as unknown as string, true)
+  app.decorateRequest('traceContext', null)
+
+  // Fastify's own request.id, so its `reqId` log binding carries the validated id.
+  app.setGenReqId(
+    trustIncoming
+      ? function keelGenReqId(req: IncomingMessage): string {
+          const incoming = req.headers[header]
+          return typeof incoming === 'string' && validate(incoming) ? incoming : generate()
+        }
+      : function keelGenReqId(): string {
+          return generate()
+        },
+  )
+
+  // Callback style on purpose: AsyncLocalStorage#run must wrap the rest of the lifecycle. `enterWith`
+  // in an async hook also works over HTTP, but leaks the id into the caller of `app.inject()`.
+  app.addHook(
+    'onRequest',
+    function keelRequestIdOnRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+      // Set first, so responses sent by any later hook, 404s and error documents all carry it.
+      reply.header(header, request.id)
+      const traceparent = request.headers.traceparent
+      if (traceparent !== undefined) {
+        const traceContext = parseTraceparent(traceparent)
+        if (traceContext !== null) {
+          request.traceContext = traceContext
+          const log = request.log.child({ traceId: traceContext.traceId })
+          request.log = log
+          reply.log = log
+        }
+      }
+      requestIdStorage.run(request.id, done)
+    },
+  )
+}
+
+/**
+ * Gives every request a validated id: reuses a valid incoming `x-request-id` (or your `header`), else
+ * generates one; sets it as Fastify's `request.id` (so logs carry it as `reqId`), echoes it in the
+ * response header of every response, exposes it through `getRequestId()`, and parses W3C
+ * `traceparent` into `request.traceContext` (adding `traceId` to the request's log bindings).
+ * Register it first, before other plugins and routes.
+ *
+ * @param options `header` (default `'x-request-id'`), `trustIncoming` (default `true`),
+ *   `generate` (default `crypto.randomUUID`), `validate` (default 1..128 of `[A-Za-z0-9._:-]`)
+ * @example
+ * const app = Fastify({ logger: true })
+ * await app.register(keelRequestId)
+ * await app.register(keelErrors)
+ * app.get('/', async (request) => ({ id: request.id, traceId: request.traceContext?.traceId }))
+ * @see docs/request-id.md
+ */
+export const keelRequestId = fp(plugin, { name: 'fastify-keel-request-id', fastify: '5.x' })
+export default keelRequestId

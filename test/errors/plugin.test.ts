@@ -1,0 +1,388 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import { createErrorHandler, HttpError, httpErrors, keelErrors } from 'fastify-keel/errors'
+import { afterEach, describe, expect, it } from 'vitest'
+import { appWithLogs, expectProblem, linesAt } from './support.js'
+
+let app: FastifyInstance | undefined
+afterEach(async () => {
+  await app?.close()
+  app = undefined
+})
+
+async function withErrors(options: Parameters<typeof keelErrors>[1] = {}): Promise<FastifyInstance> {
+  app = Fastify()
+  await app.register(keelErrors, options)
+  return app
+}
+
+describe('errors', () => {
+  describe('HttpError rendering', () => {
+    it('should render a thrown httpErrors.notFound as a problem document', async () => {
+      const app = await withErrors()
+      app.get('/users/:id', async () => {
+        throw httpErrors.notFound('User not found', { code: 'USER_NOT_FOUND' })
+      })
+      const res = await app.inject('/users/42?expand=roles')
+      const body = expectProblem(res, 404, 'USER_NOT_FOUND')
+      expect(body).toEqual({
+        type: 'about:blank',
+        title: 'Not Found',
+        status: 404,
+        detail: 'User not found',
+        instance: '/users/42',
+        code: 'USER_NOT_FOUND',
+        requestId: expect.any(String),
+      })
+    })
+
+    it('should put the request id in requestId', async () => {
+      const app = await withErrors()
+      app.get('/', async (request) => {
+        throw httpErrors.conflict(`conflict for ${request.id}`)
+      })
+      const res = await app.inject('/')
+      const body = expectProblem(res, 409, 'CONFLICT')
+      expect(body.detail).toBe(`conflict for ${body.requestId}`)
+    })
+
+    it('should add extension members at the top level without overriding standard members', async () => {
+      const app = await withErrors()
+      app.get('/', async () => {
+        throw new HttpError(422, 'Cannot delete the last admin', {
+          code: 'LAST_ADMIN',
+          extensions: { userId: 7, status: 200, code: 'HACKED', requestId: 'x', errors: [], __proto__: { a: 1 } },
+        })
+      })
+      const body = expectProblem(await app.inject('/'), 422, 'LAST_ADMIN')
+      expect(body.userId).toBe(7)
+      expect(body.requestId).not.toBe('x')
+      expect(body).not.toHaveProperty('errors')
+      expect(Object.getPrototypeOf(body)).toBe(Object.prototype)
+    })
+
+    it('should send the headers of an HttpError and keep headers already on the reply', async () => {
+      const app = await withErrors()
+      app.get('/', async (_request, reply) => {
+        reply.header('x-ratelimit-limit', '1')
+        throw new HttpError(429, 'Slow down', { code: 'RATE_LIMITED', headers: { 'retry-after': '30' } })
+      })
+      const res = await app.inject('/')
+      expectProblem(res, 429, 'RATE_LIMITED')
+      expect(res.headers['retry-after']).toBe('30')
+      expect(res.headers['x-ratelimit-limit']).toBe('1')
+    })
+
+    it('should keep WWW-Authenticate from an HttpError', async () => {
+      const app = await withErrors()
+      app.get('/', async () => {
+        throw httpErrors.unauthorized('Token missing', {
+          code: 'TOKEN_MISSING',
+          headers: { 'www-authenticate': 'Bearer realm="api"' },
+        })
+      })
+      const res = await app.inject('/')
+      expectProblem(res, 401, 'TOKEN_MISSING')
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="api"')
+    })
+
+    const hookCases = [
+      ['onRequest', 'async'],
+      ['preValidation', 'async'],
+      ['preHandler', 'async'],
+      ['onRequest', 'callback'],
+      ['preValidation', 'callback'],
+      ['preHandler', 'callback'],
+    ] as const
+    it.each(hookCases)('should render an HttpError from a %s hook (%s style)', async (hook, style) => {
+      const app = await withErrors()
+      const error = httpErrors.forbidden('No access', { code: 'NO_ACCESS' })
+      if (style === 'async') {
+        app.addHook(hook, async () => {
+          throw error
+        })
+      } else {
+        app.addHook(hook as 'onRequest', (_request, _reply, done) => done(error))
+      }
+      app.get('/', async () => 'ok')
+      expectProblem(await app.inject('/'), 403, 'NO_ACCESS')
+    })
+
+    it('should render an HttpError passed by a callback-style handler with reply.send', async () => {
+      const app = await withErrors()
+      app.get('/', (_request, reply) => {
+        reply.send(httpErrors.gone('Moved away'))
+      })
+      expectProblem(await app.inject('/'), 410, 'GONE')
+    })
+
+    it('should hide the detail of a 5xx HttpError unless it was created with expose: true', async () => {
+      const app = await withErrors()
+      app.get('/hidden', async () => {
+        throw httpErrors.serviceUnavailable('db pool exhausted at 10.0.0.3')
+      })
+      app.get('/exposed', async () => {
+        throw httpErrors.serviceUnavailable('Maintenance until 10:00', { expose: true, code: 'MAINTENANCE' })
+      })
+      const hidden = expectProblem(await app.inject('/hidden'), 503, 'SERVICE_UNAVAILABLE')
+      expect(hidden.detail).toBe('Service Unavailable')
+      const exposed = expectProblem(await app.inject('/exposed'), 503, 'MAINTENANCE')
+      expect(exposed.detail).toBe('Maintenance until 10:00')
+    })
+  })
+
+  describe('anything else thrown', () => {
+    const thrown: Array<[string, () => unknown]> = [
+      ['a plain Error', () => new Error('password=hunter2 at db.query')],
+      ['a string', () => 'secret string'],
+      ['null', () => null],
+      ['undefined', () => undefined],
+      ['an object', () => ({ secret: 'token' })],
+      ['a number', () => 42],
+      [
+        'an Error with a non-HTTP status',
+        () => Object.assign(new Error('boom'), { statusCode: 200, code: 'ECONNRESET' }),
+      ],
+    ]
+    it.each(thrown)('should answer 500 INTERNAL_SERVER_ERROR with a generic detail for %s', async (_name, make) => {
+      const app = await withErrors()
+      app.get('/', async () => {
+        throw make()
+      })
+      const res = await app.inject('/')
+      const body = expectProblem(res, 500, 'INTERNAL_SERVER_ERROR')
+      expect(body.detail).toBe('Internal Server Error')
+      expect(res.body).not.toMatch(/hunter2|secret|token|boom|stack|at /)
+    })
+
+    it('should show the internal message with exposeInternalErrors: true, never the stack', async () => {
+      const app = await withErrors({ exposeInternalErrors: true })
+      app.get('/', async () => {
+        throw new Error('db down')
+      })
+      const res = await app.inject('/')
+      const body = expectProblem(res, 500, 'INTERNAL_SERVER_ERROR')
+      expect(body.detail).toBe('db down')
+      expect(res.body).not.toContain('plugin.test')
+    })
+
+    it('should show a 5xx HttpError message with exposeInternalErrors: true', async () => {
+      const app = await withErrors({ exposeInternalErrors: true })
+      app.get('/', async () => {
+        throw httpErrors.badGateway('upstream said no')
+      })
+      expect(expectProblem(await app.inject('/'), 502, 'BAD_GATEWAY').detail).toBe('upstream said no')
+    })
+
+    it('should keep a 4xx/5xx status set on the reply before a plain error is thrown', async () => {
+      const app = await withErrors()
+      app.get('/', async (_request, reply) => {
+        reply.code(409)
+        throw new Error('duplicate')
+      })
+      expectProblem(await app.inject('/'), 409, 'CONFLICT')
+    })
+
+    it('should keep the readable code of an application error that carries its own status', async () => {
+      const app = await withErrors()
+      app.get('/', async () => {
+        throw Object.assign(new Error('Plan limit reached'), { statusCode: 402, code: 'PLAN_LIMIT' })
+      })
+      const body = expectProblem(await app.inject('/'), 402, 'PLAN_LIMIT')
+      expect(body.detail).toBe('Plan limit reached')
+    })
+
+    it('should drop extension members JSON cannot hold and still answer', async () => {
+      const app = await withErrors()
+      app.get('/', async () => {
+        throw new HttpError(400, 'bad', { extensions: { big: 10n } })
+      })
+      const body = expectProblem(await app.inject('/'), 400, 'BAD_REQUEST')
+      expect(body).not.toHaveProperty('big')
+    })
+  })
+
+  describe('logging', () => {
+    it('should log a 5xx once at error level with the stack and the request id', async () => {
+      const logged = appWithLogs()
+      app = logged.app
+      await app.register(keelErrors)
+      app.get('/', async () => {
+        throw new Error('kaboom')
+      })
+      const res = await app.inject('/')
+      const body = expectProblem(res, 500, 'INTERNAL_SERVER_ERROR')
+      const errors = linesAt(logged.lines, 50)
+      expect(errors).toHaveLength(1)
+      const line = errors[0] as unknown as { reqId: string; err: { stack: string; message: string }; code: string }
+      expect(line.reqId).toBe(body.requestId)
+      expect(line.err.message).toBe('kaboom')
+      expect(line.err.stack).toContain('plugin.test')
+      expect(line.code).toBe('INTERNAL_SERVER_ERROR')
+    })
+
+    it('should log a non-Error throw at error level without its value', async () => {
+      const logged = appWithLogs()
+      app = logged.app
+      await app.register(keelErrors)
+      app.get('/', async () => {
+        throw 'the-secret-value'
+      })
+      await app.inject('/')
+      const errors = linesAt(logged.lines, 50)
+      expect(errors).toHaveLength(1)
+      expect(JSON.stringify(errors[0])).not.toContain('the-secret-value')
+      expect((errors[0] as unknown as { err: { stack: string } }).err.stack).toEqual(expect.any(String))
+    })
+
+    it('should log a 4xx once at info level with its code and no error line', async () => {
+      const logged = appWithLogs()
+      app = logged.app
+      await app.register(keelErrors)
+      app.get('/', async () => {
+        throw httpErrors.notFound('nope', { code: 'USER_NOT_FOUND' })
+      })
+      const body = expectProblem(await app.inject('/'), 404, 'USER_NOT_FOUND')
+      const matching = logged.lines.filter((line) => line.code === 'USER_NOT_FOUND')
+      expect(matching).toHaveLength(1)
+      expect(matching[0]).toMatchObject({ level: 30, reqId: body.requestId, statusCode: 404 })
+      expect(linesAt(logged.lines, 50)).toHaveLength(0)
+    })
+  })
+
+  describe('options', () => {
+    it('should build type from typeBaseUri and the code in kebab case', async () => {
+      const app = await withErrors({ typeBaseUri: 'https://errors.example.com/' })
+      app.get('/', async () => {
+        throw httpErrors.conflict('taken', { code: 'USER_EMAIL_TAKEN' })
+      })
+      const body = expectProblem(await app.inject('/'), 409, 'USER_EMAIL_TAKEN')
+      expect(body.type).toBe('https://errors.example.com/user-email-taken')
+    })
+
+    it('should let transform add members to the document', async () => {
+      const app = await withErrors({
+        transform: (problem, error, request) => ({
+          ...problem,
+          docs: `https://docs.example.com/${problem.code}`,
+          method: request.method,
+          isHttp: error instanceof HttpError,
+        }),
+      })
+      app.get('/', async () => {
+        throw httpErrors.badRequest()
+      })
+      const body = expectProblem(await app.inject('/'), 400, 'BAD_REQUEST')
+      expect(body).toMatchObject({ docs: 'https://docs.example.com/BAD_REQUEST', method: 'GET', isHttp: true })
+    })
+
+    it('should send the untransformed document when transform throws', async () => {
+      const app = await withErrors({
+        transform: () => {
+          throw new Error('bug in transform')
+        },
+      })
+      app.get('/', async () => {
+        throw httpErrors.badRequest('x')
+      })
+      expectProblem(await app.inject('/'), 400, 'BAD_REQUEST')
+    })
+
+    const badOptions: Array<[string, unknown, string]> = [
+      ['a non-object', 'yes', 'KEEL_ERR_ERRORS_INVALID_OPTIONS'],
+      ['a non-boolean exposeInternalErrors', { exposeInternalErrors: 'true' }, 'KEEL_ERR_ERRORS_INVALID_OPTIONS'],
+      ['a non-function transform', { transform: {} }, 'KEEL_ERR_ERRORS_INVALID_OPTIONS'],
+      ['an unknown option', { exposeInternalError: true }, 'KEEL_ERR_ERRORS_INVALID_OPTIONS'],
+      ['a relative typeBaseUri', { typeBaseUri: '/errors' }, 'KEEL_ERR_ERRORS_INVALID_TYPE_BASE_URI'],
+      ['a non-string typeBaseUri', { typeBaseUri: 42 }, 'KEEL_ERR_ERRORS_INVALID_TYPE_BASE_URI'],
+    ]
+    it.each(badOptions)('should fail boot with a clear error for %s', async (_name, options, code) => {
+      app = Fastify()
+      await expect(app.register(keelErrors, options as never)).rejects.toMatchObject({ name: 'KeelConfigError', code })
+    })
+
+    it('should validate the options of createErrorHandler when it is created', () => {
+      expect(() => createErrorHandler({ typeBaseUri: 'nope' })).toThrow(
+        expect.objectContaining({ code: 'KEEL_ERR_ERRORS_INVALID_TYPE_BASE_URI' }),
+      )
+    })
+
+    it('should refuse to be registered twice in one context', async () => {
+      app = Fastify()
+      await app.register(keelErrors)
+      await expect(app.register(keelErrors)).rejects.toMatchObject({ code: 'KEEL_ERR_ERRORS_ALREADY_REGISTERED' })
+    })
+
+    it('should explain a not-found handler already set at the root', async () => {
+      app = Fastify()
+      app.setNotFoundHandler(async () => 'mine')
+      await expect(app.register(keelErrors)).rejects.toMatchObject({ code: 'KEEL_ERR_ERRORS_NOT_FOUND_HANDLER_SET' })
+    })
+  })
+
+  describe('not found', () => {
+    it('should answer an unknown route with 404 ROUTE_NOT_FOUND', async () => {
+      const app = await withErrors()
+      const res = await app.inject({ method: 'DELETE', url: '/nope/here?x=1' })
+      const body = expectProblem(res, 404, 'ROUTE_NOT_FOUND')
+      expect(body.instance).toBe('/nope/here')
+      expect(body.title).toBe('Not Found')
+    })
+  })
+
+  describe('encapsulation', () => {
+    it("should let a child context's own error handler win inside that context", async () => {
+      const app = await withErrors()
+      await app.register(async (child) => {
+        child.setErrorHandler(async (_error, _request, reply) => reply.code(418).send({ mine: true }))
+        child.get('/child', async () => {
+          throw httpErrors.badRequest()
+        })
+      })
+      app.get('/root', async () => {
+        throw httpErrors.badRequest()
+      })
+      const child = await app.inject('/child')
+      expect(child.statusCode).toBe(418)
+      expect(child.json()).toEqual({ mine: true })
+      expectProblem(await app.inject('/root'), 400, 'BAD_REQUEST')
+    })
+
+    it('should render what a child error handler rethrows as a problem document', async () => {
+      const app = await withErrors()
+      await app.register(async (child) => {
+        child.setErrorHandler(async (error) => {
+          throw httpErrors.unprocessableEntity(`wrapped: ${(error as Error).message}`, { code: 'WRAPPED' })
+        })
+        child.get('/child', async () => {
+          throw new Error('inner')
+        })
+      })
+      const body = expectProblem(await app.inject('/child'), 422, 'WRAPPED')
+      expect(body.detail).toBe('wrapped: inner')
+    })
+
+    it('should let apps wrap createErrorHandler in their own handler', async () => {
+      app = Fastify()
+      const render = createErrorHandler({ typeBaseUri: 'https://e.example.com' })
+      const seen: unknown[] = []
+      app.setErrorHandler((error, request, reply) => {
+        seen.push(error)
+        render(error, request, reply)
+      })
+      app.get('/', async () => {
+        throw httpErrors.gone()
+      })
+      const body = expectProblem(await app.inject('/'), 410, 'GONE')
+      expect(body.type).toBe('https://e.example.com/gone')
+      expect(seen).toHaveLength(1)
+    })
+
+    it('should render Fastify framework errors when used as frameworkErrors', async () => {
+      const render = createErrorHandler()
+      app = Fastify({ frameworkErrors: (error, request, reply) => render(error, request, reply) })
+      await app.register(keelErrors)
+      app.get('/:id', async () => 'ok')
+      expectProblem(await app.inject('/%E0%A4%A'), 400, 'BAD_URL')
+    })
+  })
+})
