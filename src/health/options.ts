@@ -20,7 +20,11 @@ export interface KeelHealthUnderPressureOptions {
   maxRssBytes?: number
   /** Seconds sent in `Retry-After` with a shed request. @default 10 */
   retryAfter?: number
-  /** How often (ms) the process is sampled; requests only compare numbers. At least 10. @default 1000 */
+  /**
+   * How often (ms) the process is sampled; requests only compare numbers. At least 50: the delay histogram ticks every
+   * 10 ms, and an interval with no tick reads as an infinite delay.
+   * @default 1000
+   */
   sampleInterval?: number
   /**
    * Called instead of shedding for routes under pressure (as in `@fastify/under-pressure`): return nothing to let
@@ -160,7 +164,7 @@ function resolveUnderPressure(value: unknown): ResolvedUnderPressure | false {
     maxHeapUsedBytes: limit('underPressure.maxHeapUsedBytes', opts.maxHeapUsedBytes, 0),
     maxRssBytes: limit('underPressure.maxRssBytes', opts.maxRssBytes, 0),
     retryAfter: integer('underPressure.retryAfter', opts.retryAfter, 10, 1, 86_400),
-    sampleInterval: integer('underPressure.sampleInterval', opts.sampleInterval, 1000, 10),
+    sampleInterval: integer('underPressure.sampleInterval', opts.sampleInterval, 1000, 50),
     pressureHandler: pressureHandler as KeelHealthUnderPressureOptions['pressureHandler'],
   })
 }

@@ -1,5 +1,12 @@
 import underPressure from '@fastify/under-pressure'
-import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  LogLevel,
+} from 'fastify'
 import fp from 'fastify-plugin'
 import { HttpError } from '../errors/index.js'
 import { KeelConfigError } from '../internal/config-error.js'
@@ -73,11 +80,11 @@ function delay(ms: number): Promise<void> {
  * Probes log like debug lines: a route's `logLevel` is a minimum, so `'debug'` would add lines to an `info` app.
  * Keep the app's level when it already shows debug lines; otherwise `warn` drops the two info lines per probe.
  */
-function probeLogLevel(log: FastifyBaseLogger): string {
+function probeLogLevel(log: FastifyBaseLogger): LogLevel {
   const values = (log as { levels?: { values?: Record<string, number> } }).levels?.values
   const current = values?.[log.level]
   const debug = values?.debug
-  return current !== undefined && debug !== undefined && current <= debug ? log.level : 'warn'
+  return current !== undefined && debug !== undefined && current <= debug ? (log.level as LogLevel) : 'warn'
 }
 
 function setHealthHeaders(reply: FastifyReply): void {

@@ -295,7 +295,7 @@ describe('health', () => {
       ['maxEventLoopUtilization over 1', { underPressure: { maxEventLoopUtilization: 1.5 } }],
       ['a NaN maxHeapUsedBytes', { underPressure: { maxHeapUsedBytes: Number.NaN } }],
       ['a zero retryAfter', { underPressure: { retryAfter: 0 } }],
-      ['a sampleInterval under 10', { underPressure: { sampleInterval: 5 } }],
+      ['a sampleInterval under 50', { underPressure: { sampleInterval: 20 } }],
       ['a non-function pressureHandler', { underPressure: { pressureHandler: 'shed' } }],
       ['exposeStatusRoute', { underPressure: { exposeStatusRoute: true } }],
       ['healthCheck', { underPressure: { healthCheck: async () => true } }],
