@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto'
+import { KeelConfigError } from '../internal/config-error.js'
+import type { RefreshTokenRecord, RotateResult, TokenStore } from './token-store.js'
+
+/**
+ * The part of a Redis client {@link RedisTokenStore} uses: `eval` and `evalsha` as in ioredis
+ * (`eval(script, numKeys, ...keysAndArgs)`). An ioredis `Redis` or `Cluster` fits.
+ */
+export interface RedisScriptClient {
+  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+  evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+}
+
+/** Options of {@link RedisTokenStore}. */
+export interface RedisTokenStoreOptions {
+  /**
+   * Prefix of every key the store writes. On Redis Cluster wrap it in braces (`'{auth}:'`) so all keys
+   * share one hash slot, which the Lua scripts need.
+   * @default 'keel:auth:'
+   */
+  prefix?: string
+  /**
+   * How long (ms) `authenticate` may answer a subject's not-before time from a local cache instead of a
+   * Redis round trip. `revokeAll` on this instance updates the cache at once; other instances see it
+   * within this bound. `0` asks Redis on every authenticated request.
+   * @default 1000
+   */
+  notBeforeCacheTtl?: number
+}
+
+// Keys: <p>t:<hash> token hash {f family, s sub, c claims JSON, i familyIssuedAt, e expiresAt, u used}
+//       <p>f:<family> 'a' (active) | 'r' (revoked)
+//       <p>s:<sub> not-before time (ms)
+// Every key gets a TTL; a family key lives as long as its newest token.
+
+const saveScript = `
+redis.call('HSET', KEYS[1], 'f', ARGV[2], 's', ARGV[3], 'c', ARGV[4], 'i', ARGV[5], 'e', ARGV[6], 'u', '0')
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+local fkey = ARGV[1] .. 'f:' .. ARGV[2]
+if redis.call('GET', fkey) == 'r' then
+  redis.call('PEXPIRE', fkey, ARGV[7])
+else
+  redis.call('SET', fkey, 'a', 'PX', ARGV[7])
+end
+return 1`
+
+const markRevoked = `
+local function revoke(fkey, ttl)
+  local pttl = redis.call('PTTL', fkey)
+  if pttl < tonumber(ttl) then pttl = ttl end
+  redis.call('SET', fkey, 'r', 'PX', pttl)
+end`
+
+const rotateScript = `${markRevoked}
+local t = redis.call('HMGET', KEYS[1], 'f', 's', 'c', 'i', 'e', 'u')
+if not t[1] then return {'unknown'} end
+local fkey = ARGV[1] .. 'f:' .. t[1]
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 1 then ttl = 1 end
+if t[6] == '1' then
+  revoke(fkey, ttl)
+  return {'reused'}
+end
+if redis.call('GET', fkey) == 'r' then return {'revoked'} end
+local nb = redis.call('GET', ARGV[1] .. 's:' .. t[2])
+if nb and tonumber(t[4]) < tonumber(nb) then return {'revoked'} end
+if tonumber(t[5]) <= tonumber(ARGV[2]) then return {'expired'} end
+redis.call('HSET', KEYS[1], 'u', '1')
+redis.call('HSET', KEYS[2], 'f', t[1], 's', t[2], 'c', t[3], 'i', t[4], 'e', ARGV[3], 'u', '0')
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+if redis.call('PTTL', fkey) < tonumber(ARGV[4]) then redis.call('SET', fkey, 'a', 'PX', ARGV[4]) end
+return {'rotated', t[1], t[2], t[3], t[4], t[5]}`
+
+const revokeFamilyScript = `${markRevoked}
+local f = redis.call('HGET', KEYS[1], 'f')
+if not f then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 1 then ttl = 1 end
+revoke(ARGV[1] .. 'f:' .. f, ttl)
+return 1`
+
+const revokeSubjectScript = `
+local current = redis.call('GET', KEYS[1])
+local ttl = tonumber(ARGV[2])
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl > ttl then ttl = pttl end
+if current and tonumber(current) > tonumber(ARGV[1]) then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+end
+return 1`
+
+interface Script {
+  readonly source: string
+  readonly sha: string
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') }
+}
+
+const scripts = {
+  save: script(saveScript),
+  rotate: script(rotateScript),
+  revokeFamily: script(revokeFamilyScript),
+  revokeSubject: script(revokeSubjectScript),
+  getNotBefore: script(`return redis.call('GET', KEYS[1])`),
+}
+
+/** Bound on cached not-before entries, so a flood of distinct subjects cannot grow memory. */
+const maxCachedSubjects = 10_000
+
+/**
+ * A {@link TokenStore} in Redis, shared by every instance of your API. Rotation, reuse detection and
+ * revocation are single Lua scripts (atomic), and every key has a TTL. Works with ioredis.
+ *
+ * @example
+ * import { Redis } from 'ioredis'
+ * const store = new RedisTokenStore(new Redis(process.env.REDIS_URL), { prefix: 'myapp:auth:' })
+ * await app.register(keelAuth, { secret, issuer, audience, store })
+ * @see docs/auth.md#store
+ */
+export class RedisTokenStore implements TokenStore {
+  readonly #redis: RedisScriptClient
+  readonly #prefix: string
+  readonly #cacheTtl: number
+  readonly #notBeforeCache = new Map<string, { value: number | undefined; fetchedAt: number }>()
+
+  constructor(redis: RedisScriptClient, options: RedisTokenStoreOptions = {}) {
+    if (
+      typeof redis !== 'object' ||
+      redis === null ||
+      typeof redis.eval !== 'function' ||
+      typeof redis.evalsha !== 'function'
+    ) {
+      throw new KeelConfigError(
+        'KEEL_ERR_AUTH_INVALID_STORE',
+        'RedisTokenStore needs a Redis client with eval() and evalsha() (e.g. an ioredis Redis instance)',
+      )
+    }
+    const prefix = options.prefix ?? 'keel:auth:'
+    if (typeof prefix !== 'string') {
+      throw new KeelConfigError('KEEL_ERR_AUTH_INVALID_STORE', 'RedisTokenStore option "prefix" must be a string')
+    }
+    const cacheTtl = options.notBeforeCacheTtl ?? 1000
+    if (!Number.isFinite(cacheTtl) || cacheTtl < 0) {
+      throw new KeelConfigError(
+        'KEEL_ERR_AUTH_INVALID_STORE',
+        `RedisTokenStore option "notBeforeCacheTtl" must be a number of ms >= 0, got ${String(cacheTtl)}`,
+      )
+    }
+    this.#redis = redis
+    this.#prefix = prefix
+    this.#cacheTtl = cacheTtl
+  }
+
+  async save(hash: string, record: RefreshTokenRecord): Promise<void> {
+    await this.#run(
+      scripts.save,
+      [`${this.#prefix}t:${hash}`],
+      [
+        this.#prefix,
+        record.family,
+        record.sub,
+        JSON.stringify(record.claims),
+        String(record.familyIssuedAt),
+        String(record.expiresAt),
+        ttlFrom(record.expiresAt),
+      ],
+    )
+  }
+
+  async rotate(hash: string, nextHash: string, now: number, nextExpiresAt: number): Promise<RotateResult> {
+    const result = await this.#run(
+      scripts.rotate,
+      [`${this.#prefix}t:${hash}`, `${this.#prefix}t:${nextHash}`],
+      [this.#prefix, String(now), String(nextExpiresAt), ttlFrom(nextExpiresAt)],
+    )
+    if (!Array.isArray(result) || typeof result[0] !== 'string') throw new TypeError('Unexpected reply from Redis')
+    const [status, family, sub, claims, familyIssuedAt, expiresAt] = result as string[]
+    if (status === 'rotated') {
+      return {
+        status,
+        record: {
+          family: family!,
+          sub: sub!,
+          claims: JSON.parse(claims!) as Record<string, unknown>,
+          familyIssuedAt: Number(familyIssuedAt),
+          expiresAt: Number(expiresAt),
+        },
+      }
+    }
+    if (status === 'unknown' || status === 'reused' || status === 'revoked' || status === 'expired') return { status }
+    throw new TypeError('Unexpected reply from Redis')
+  }
+
+  async revokeFamily(hash: string): Promise<boolean> {
+    return (await this.#run(scripts.revokeFamily, [`${this.#prefix}t:${hash}`], [this.#prefix])) === 1
+  }
+
+  async revokeSubject(sub: string, notBefore: number, ttlMs: number): Promise<void> {
+    await this.#run(scripts.revokeSubject, [`${this.#prefix}s:${sub}`], [String(notBefore), Math.ceil(ttlMs)])
+    this.#remember(sub, notBefore, Date.now())
+  }
+
+  getNotBefore(sub: string): number | undefined | Promise<number | undefined> {
+    if (this.#cacheTtl > 0) {
+      const cached = this.#notBeforeCache.get(sub)
+      if (cached !== undefined && Date.now() - cached.fetchedAt < this.#cacheTtl) return cached.value
+    }
+    return this.#fetchNotBefore(sub)
+  }
+
+  async #fetchNotBefore(sub: string): Promise<number | undefined> {
+    const fetchedAt = Date.now()
+    const raw = await this.#run(scripts.getNotBefore, [`${this.#prefix}s:${sub}`], [])
+    const value = typeof raw === 'string' ? Number(raw) : undefined
+    if (this.#cacheTtl > 0) this.#remember(sub, value, fetchedAt)
+    return value
+  }
+
+  #remember(sub: string, value: number | undefined, fetchedAt: number): void {
+    if (this.#notBeforeCache.size >= maxCachedSubjects) this.#notBeforeCache.clear()
+    const cached = this.#notBeforeCache.get(sub)
+    // A fetch that started before a local revokeAll must not overwrite the newer value.
+    if (cached?.value !== undefined && (value === undefined || cached.value > value)) {
+      cached.fetchedAt = Math.max(cached.fetchedAt, fetchedAt)
+      return
+    }
+    this.#notBeforeCache.set(sub, { value, fetchedAt })
+  }
+
+  async #run(s: Script, keys: string[], args: Array<string | number>): Promise<unknown> {
+    try {
+      return await this.#redis.evalsha(s.sha, keys.length, ...keys, ...args)
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+      return this.#redis.eval(s.source, keys.length, ...keys, ...args)
+    }
+  }
+}
+
+function ttlFrom(expiresAt: number): number {
+  return Math.max(1, Math.ceil(expiresAt - Date.now()))
+}

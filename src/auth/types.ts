@@ -1,0 +1,100 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+/**
+ * The claims of an authenticated user, as `request.user` exposes them. Add your own claims by declaration
+ * merging; `sub` and `roles` are built in.
+ *
+ * @example
+ * declare module 'fastify-keel/auth' {
+ *   interface KeelUser { email: string; tenantId: string }
+ * }
+ * @see docs/auth.md#typescript
+ */
+export interface KeelUser {
+  /** Subject: the user id. */
+  sub: string
+  /** Roles checked by `app.authorize('role')`. */
+  roles: string[]
+  /** Permissions checked by `app.authorize({ permissions })`. */
+  permissions?: string[]
+}
+
+/** Registered claims fastify-keel writes into every access token. */
+export interface KeelAccessTokenClaims {
+  /** Issuer (the `issuer` option). */
+  readonly iss: string
+  /** Audience (the `audience` option). */
+  readonly aud: string
+  /** Issued at, seconds since the epoch. */
+  readonly iat: number
+  /** Expires at, seconds since the epoch. */
+  readonly exp: number
+  /** Unique token id. */
+  readonly jti: string
+}
+
+/** Type of `request.user` after `app.authenticate`: your {@link KeelUser} claims plus the registered ones. */
+export type KeelAuthUser = KeelUser & KeelAccessTokenClaims
+
+/**
+ * What `app.tokens.issue` takes: your {@link KeelUser} claims, `sub` required, `roles` optional (default `[]`).
+ * Registered claims (`iss`, `aud`, `iat`, `exp`, `jti`) are set by fastify-keel and cannot be overridden.
+ */
+export type KeelTokenInput = Omit<KeelUser, 'roles'> & { roles?: string[] }
+
+/**
+ * An access token plus a refresh token, as returned by `issue` and `rotate`; send it to the client as is.
+ * @see docs/auth.md#decorators
+ */
+export interface TokenPair {
+  /** Signed JWT for `Authorization: Bearer <accessToken>`. */
+  accessToken: string
+  /** Opaque single-use refresh token (43 characters, base64url). */
+  refreshToken: string
+  /** Always `'Bearer'`. */
+  tokenType: 'Bearer'
+  /** Seconds until the access token expires. */
+  expiresIn: number
+  /** Seconds until the refresh token expires (e.g. the `maxAge` of a refresh cookie). */
+  refreshTokenExpiresIn: number
+}
+
+/**
+ * `app.tokens`: issue, rotate and revoke tokens.
+ * @see docs/auth.md#decorators
+ */
+export interface KeelTokens {
+  /** Starts a session (a new refresh-token family) and returns its first pair. */
+  issue(user: KeelTokenInput): Promise<TokenPair>
+  /**
+   * Exchanges a refresh token for a new pair; the old one is dead. Rejects with a 401 `HttpError`
+   * (`REFRESH_TOKEN_INVALID`, `_EXPIRED`, `_REVOKED`, `_REUSED`).
+   */
+  rotate(refreshToken: string): Promise<TokenPair>
+  /** Ends the session of this refresh token (its family). Unknown or malformed tokens are ignored. */
+  revoke(refreshToken: string): Promise<void>
+  /** Logs `sub` out everywhere: every refresh token and every access token issued before now. */
+  revokeAll(sub: string): Promise<void>
+}
+
+/** An `onRequest`/`preHandler` hook installed by `app.authenticate` or `app.authorize(...)`. */
+export type KeelAuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
+/** A custom authorization check: allow when it resolves `true`. */
+export type KeelAuthorizeCheck = (user: KeelAuthUser, request: FastifyRequest) => boolean | Promise<boolean>
+
+/**
+ * What `app.authorize` requires. Every given part must pass: `roles` any-of, `permissions` all-of, `check` true.
+ * @see docs/auth.md#decorators
+ */
+export interface KeelAuthorizeOptions {
+  /** Allowed when the user has at least one of these roles. */
+  roles?: string[]
+  /** Allowed when the user has every one of these permissions. */
+  permissions?: string[]
+  /** Allowed when this resolves `true` (e.g. "self or admin"). */
+  check?: KeelAuthorizeCheck
+}
+
+/** A role name, a list of roles (any of them), or {@link KeelAuthorizeOptions}. */
+export type KeelAuthorizeRequirement = string | string[] | KeelAuthorizeOptions
