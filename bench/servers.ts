@@ -12,6 +12,7 @@ import fastifyHelmet from '@fastify/helmet'
 import fastifyJwt from '@fastify/jwt'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyUnderPressure from '@fastify/under-pressure'
+import { type TSchema, Type } from '@sinclair/typebox'
 import cors from 'cors'
 import express from 'express'
 import { rateLimit } from 'express-rate-limit'
@@ -176,19 +177,17 @@ const users = Array.from({ length: 20 }, (_, i) => ({
   updatedAt: new Date(Date.UTC(2025, 5, 1 + i)).toISOString(),
 }))
 
-const userSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    email: { type: 'string', format: 'email' },
-    name: { type: 'string' },
-    role: { type: 'string', enum: ['user', 'admin'] },
-    createdAt: { type: 'string', format: 'date-time' },
-    updatedAt: { type: 'string', format: 'date-time' },
+const userSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    email: Type.String({ format: 'email' }),
+    name: Type.String(),
+    role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
   },
-  required: ['id', 'email', 'name', 'role', 'createdAt', 'updatedAt'],
-  additionalProperties: false,
-} as const
+  { additionalProperties: false },
+)
 
 /** A keel plugin registered alone on bare Fastify, for the ablation. */
 async function alone(specifier: string, name: string, options: Record<string, unknown> = {}): Promise<BenchServer> {
@@ -279,7 +278,7 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
   },
 
   async 'keel list'() {
-    const Paginated = await loadExport<(item: unknown) => unknown>('fastify-keel/pagination', 'Paginated')
+    const Paginated = await loadExport<(item: TSchema) => TSchema>('fastify-keel/pagination', 'Paginated')
     const offsetQuery = await loadExport<unknown>('fastify-keel/pagination', 'OffsetPaginationQuery')
     const paginate = await loadExport<(items: unknown[], total: number, query: unknown) => unknown>(
       'fastify-keel/pagination',
