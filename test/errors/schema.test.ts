@@ -67,7 +67,7 @@ describe('errors', () => {
 
     it('should appear in the @fastify/swagger OpenAPI document', async () => {
       const app = await build()
-      const spec = app.swagger() as {
+      const spec = app.swagger() as unknown as {
         components: { schemas: Record<string, { title?: string; properties?: Record<string, unknown> }> }
         paths: Record<string, Record<string, { responses: Record<string, unknown> }>>
       }
