@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify from 'fastify'
+import { keelErrors } from 'fastify-keel/errors'
+import defaultExport, {
+  CursorPaginationQuery,
+  cursorQuery,
+  decodeCursor,
+  encodeCursor,
+  keelPagination,
+  offsetQuery,
+  PAGINATION_CONFIG_CODES,
+  PAGINATION_ERROR_CODES,
+  parseSort,
+  sortQuery,
+} from 'fastify-keel/pagination'
+import { describe, expect, it } from 'vitest'
+
+const secret = randomBytes(32).toString('hex')
+
+/** Rows of the markdown table that follows `heading` in docs/pagination.md, as arrays of cells. */
+function docsTable(heading: string): string[][] {
+  const docs = readFileSync(new URL('../../docs/pagination.md', import.meta.url), 'utf8')
+  const start = docs.indexOf(heading)
+  expect(start).toBeGreaterThan(-1)
+  const rows: string[][] = []
+  for (const line of docs.slice(start).split('\n').slice(1)) {
+    if (line.startsWith('|'))
+      rows.push(
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim()),
+      )
+    else if (rows.length > 0) break
+  }
+  return rows.slice(2) // header and separator
+}
+
+describe('pagination', () => {
+  it('should export the plugin by name and as default', () => {
+    expect(defaultExport).toBe(keelPagination)
+  })
+
+  it('should register the meta schemas as shared schemas', async () => {
+    const app = Fastify()
+    await app.register(keelPagination)
+    expect(Object.keys(app.getSchemas())).toEqual(['KeelPaginationMeta', 'KeelCursorPaginationMeta'])
+    // Hand-written schemas can reference them.
+    app.get(
+      '/ref',
+      {
+        schema: {
+          response: { 200: { type: 'object', properties: { pagination: { $ref: 'KeelCursorPaginationMeta#' } } } },
+        },
+      },
+      async () => ({ pagination: { limit: 5, nextCursor: null, hasMore: false, secret: 'dropped' } }),
+    )
+    const response = await app.inject('/ref')
+    expect(response.json()).toEqual({ pagination: { limit: 5, nextCursor: null, hasMore: false } })
+    await app.close()
+  })
+
+  it('should not add the schemas twice when registered in a child context too', async () => {
+    const app = Fastify()
+    await app.register(keelPagination)
+    await app.register(async (child) => {
+      await child.register(keelPagination)
+    })
+    await expect(app.ready()).resolves.toBeDefined()
+    await app.close()
+  })
+
+  it('should bind the cursor helpers to cursorSecret', async () => {
+    const app = Fastify()
+    await app.register(keelPagination, { cursorSecret: secret })
+    const cursor = app.pagination.encodeCursor([3, 'x'])
+    expect(decodeCursor(cursor, { secret })).toEqual([3, 'x'])
+    expect(app.pagination.decodeCursor(encodeCursor([1], { secret }), ['integer'])).toEqual([1])
+    expect(() => app.pagination.decodeCursor(encodeCursor([1]))).toThrow(
+      expect.objectContaining({ code: 'INVALID_CURSOR', statusCode: 400 }),
+    )
+    const page = app.pagination.cursorPage([{ id: 1 }, { id: 2 }], { limit: 1 }, (row) => [row.id])
+    expect(decodeCursor(page.pagination.nextCursor as string, { secret })).toEqual([1])
+    await app.close()
+  })
+
+  it('should make unsigned cursors without cursorSecret', async () => {
+    const app = Fastify()
+    await app.register(keelPagination)
+    expect(app.pagination.decodeCursor(app.pagination.encodeCursor([7]))).toEqual([7])
+    await app.close()
+  })
+
+  it.each([
+    ['options that are not an object', 'yes', 'KEEL_ERR_PAGINATION_INVALID_OPTION'],
+    ['an unknown option', { secret }, 'KEEL_ERR_PAGINATION_INVALID_OPTION'],
+    ['a short cursorSecret', { cursorSecret: 'short' }, 'KEEL_ERR_PAGINATION_INVALID_SECRET'],
+    ['a cursorSecret of the wrong type', { cursorSecret: 42 }, 'KEEL_ERR_PAGINATION_INVALID_SECRET'],
+    ['an empty cursorSecret list', { cursorSecret: [] }, 'KEEL_ERR_PAGINATION_INVALID_SECRET'],
+    ['a rotated key that is too short', { cursorSecret: [secret, 'old'] }, 'KEEL_ERR_PAGINATION_INVALID_SECRET'],
+  ])('should fail boot for %s', async (_name, options, code) => {
+    const app = Fastify()
+    await expect(app.register(keelPagination, options as never)).rejects.toMatchObject({ code })
+    await app.close()
+  })
+
+  it.each([
+    ['maxLimit 0', () => offsetQuery({ maxLimit: 0 })],
+    ['a fractional defaultLimit', () => offsetQuery({ defaultLimit: 2.5 })],
+    ['defaultLimit over maxLimit', () => cursorQuery({ defaultLimit: 50, maxLimit: 10 })],
+    ['a string maxPage', () => offsetQuery({ maxPage: '10' as never })],
+    ['maxCursorLength 0', () => cursorQuery({ maxCursorLength: 0 })],
+  ])('should refuse %s with KEEL_ERR_PAGINATION_INVALID_LIMIT', (_name, build) => {
+    expect(build).toThrow(expect.objectContaining({ code: 'KEEL_ERR_PAGINATION_INVALID_LIMIT' }))
+  })
+
+  it('should lower the default limit to a smaller maxLimit', () => {
+    expect(offsetQuery({ maxLimit: 10 }).properties.limit.default).toBe(10)
+  })
+
+  it.each([
+    ['no fields', () => sortQuery([])],
+    ['a field with SQL in it', () => sortQuery(['name; drop table users'])],
+    ['a field starting with -', () => sortQuery(['-name'])],
+    ['a repeated field', () => sortQuery(['name', 'name'])],
+    ['a default outside the allowlist', () => sortQuery(['name'], { default: 'password' })],
+    ['a default naming a field twice', () => sortQuery(['name'], { default: 'name,-name' })],
+    ['parseSort given a plain object', () => parseSort('name', {} as never)],
+  ])('should refuse %s with KEEL_ERR_PAGINATION_INVALID_SORT', (_name, build) => {
+    expect(build).toThrow(expect.objectContaining({ code: 'KEEL_ERR_PAGINATION_INVALID_SORT' }))
+  })
+
+  it.each([['password'], [''], ['name,name'], ['name,'], ['-']])(
+    'should refuse the unvalidated sort %j in parseSort with 400 INVALID_SORT',
+    (value) => {
+      expect(() => parseSort(value, ['name', 'email'])).toThrow(
+        expect.objectContaining({ statusCode: 400, code: 'INVALID_SORT' }),
+      )
+    },
+  )
+
+  it('should parse an allowlist array and return fresh default terms', () => {
+    expect(parseSort('-email,name', ['name', 'email'])).toEqual([
+      { field: 'email', direction: 'desc' },
+      { field: 'name', direction: 'asc' },
+    ])
+    const schema = sortQuery(['name'], { default: '-name' })
+    const first = parseSort(undefined, schema)
+    first.push({ field: 'name', direction: 'asc' })
+    expect(parseSort(undefined, schema)).toEqual([{ field: 'name', direction: 'desc' }])
+  })
+
+  describe('with keelErrors', () => {
+    async function build() {
+      const app = Fastify().withTypeProvider<TypeBoxTypeProvider>()
+      await app.register(keelErrors)
+      await app.register(keelPagination, { cursorSecret: secret })
+      const UserSort = sortQuery(['name', 'email', 'createdAt'])
+      app.get('/users', { schema: { querystring: Type.Composite([offsetQuery(), UserSort]) } }, async (request) => ({
+        sort: parseSort(request.query.sort, UserSort),
+      }))
+      app.get('/events', { schema: { querystring: CursorPaginationQuery } }, async (request) => ({
+        values: request.query.cursor === undefined ? [] : app.pagination.decodeCursor(request.query.cursor),
+      }))
+      return app
+    }
+
+    it.each([
+      ['/users?limit=0'],
+      ['/users?limit=101'],
+      ['/users?limit=abc'],
+      ['/users?limit=Infinity'],
+      ['/users?page=-1'],
+      ['/users?page=1.5'],
+      ['/users?sort=password'],
+      ['/users?sort=name;drop%20table'],
+      ['/users?sort=name,name'],
+      ['/users?sort='],
+      [`/events?cursor=${'a'.repeat(513)}`],
+    ])('should answer %s with a VALIDATION_FAILED problem document', async (url) => {
+      const app = await build()
+      try {
+        const response = await app.inject(url)
+        expect(response.statusCode).toBe(400)
+        expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+        expect(response.json()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' })
+      } finally {
+        await app.close()
+      }
+    })
+
+    it.each([['garbage'], [encodeCursor([1])], [`${encodeCursor([1], { secret })}x`]])(
+      'should answer the bad cursor %s with an INVALID_CURSOR problem document',
+      async (cursor) => {
+        const app = await build()
+        try {
+          const response = await app.inject({ url: '/events', query: { cursor } })
+          expect(response.statusCode).toBe(400)
+          expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+          expect(response.json()).toMatchObject({ status: 400, code: 'INVALID_CURSOR', instance: '/events' })
+        } finally {
+          await app.close()
+        }
+      },
+    )
+  })
+
+  it('should document every HTTP error code with its status', () => {
+    const rows = docsTable('## Error codes')
+    const documented = Object.fromEntries(rows.map(([code, status]) => [code?.replaceAll('`', ''), Number(status)]))
+    const registry = Object.fromEntries(
+      Object.entries(PAGINATION_ERROR_CODES).map(([code, info]) => [code, info.status]),
+    )
+    expect(documented).toEqual(registry)
+  })
+
+  it('should document every configuration error code', () => {
+    const rows = docsTable('### Configuration errors')
+    const documented = rows.map(([code]) => code?.replaceAll('`', '')).sort()
+    expect(documented).toEqual(Object.keys(PAGINATION_CONFIG_CODES).sort())
+  })
+})
