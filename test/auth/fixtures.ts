@@ -1,6 +1,6 @@
 // Shared by the auth tests: keys generated with node:crypto, a hand-made JWT signer (to forge tokens the
 // plugin must refuse), a log capture and Redis key cleanup.
-import { createHmac, generateKeyPairSync, randomBytes, sign as cryptoSign } from 'node:crypto'
+import { createHmac, sign as cryptoSign, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type KeelAuthOptions, keelAuth } from 'fastify-keel/auth'

@@ -105,7 +105,9 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
   })
 
   it('should reject a client without eval/evalsha', () => {
-    expect(() => new RedisTokenStore({} as never)).toThrow(expect.objectContaining({ code: 'KEEL_ERR_AUTH_INVALID_STORE' }))
+    expect(() => new RedisTokenStore({} as never)).toThrow(
+      expect.objectContaining({ code: 'KEEL_ERR_AUTH_INVALID_STORE' }),
+    )
   })
 
   describe('two instances sharing one store', () => {
@@ -134,7 +136,10 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
       const b = await buildApp({ store: new RedisTokenStore(redis, { prefix: own }) })
       try {
         const pair = await a.tokens.issue({ sub: 'user-race', roles: [] })
-        const results = await Promise.allSettled([a.tokens.rotate(pair.refreshToken), b.tokens.rotate(pair.refreshToken)])
+        const results = await Promise.allSettled([
+          a.tokens.rotate(pair.refreshToken),
+          b.tokens.rotate(pair.refreshToken),
+        ])
         expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1)
         const rejected = results.find((result) => result.status === 'rejected') as PromiseRejectedResult
         expect(rejected.reason).toMatchObject({ code: 'REFRESH_TOKEN_REUSED' })
@@ -179,7 +184,12 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
 
   it('should use keys under its prefix only', async () => {
     const own = `${prefix}only:`
-    const app = await buildApp({ secret: hsSecret, issuer, audience, store: new RedisTokenStore(redis, { prefix: own }) })
+    const app = await buildApp({
+      secret: hsSecret,
+      issuer,
+      audience,
+      store: new RedisTokenStore(redis, { prefix: own }),
+    })
     try {
       await app.tokens.issue({ sub: 'user-p', roles: [] })
       const keys = await redis.keys(`${own}*`)
