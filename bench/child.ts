@@ -7,7 +7,7 @@
 //   parent → { type: 'stop' }   child → { type: 'stats', cpuMicros, rss }
 //   parent → { type: 'rotate', seconds, warmup }  child → { type: 'rotation', ...RotationResult, cpuMicros, rss }
 //   parent → { type: 'exit' }   child closes the server and exits 0 (so `--cpu-prof` profiles are written)
-import { type RotationBench, rotations } from './rotation.js'
+import type { RotationBench } from './rotation.js'
 import { ablation, type BenchServer, SkipScenario, servers } from './servers.js'
 
 type Message =
@@ -31,7 +31,6 @@ async function fail(error: unknown): Promise<never> {
 
 const name = process.argv[2] ?? ''
 const builder = servers[name] ?? ablation[name]
-const rotationBuilder = rotations[name]
 
 let server: BenchServer | undefined
 let rotation: RotationBench | undefined
@@ -80,8 +79,12 @@ async function main(): Promise<void> {
       expectStatus: server.expectStatus ?? 200,
       expectContentType: server.expectContentType ?? 'application/json',
     })
-  } else if (rotationBuilder !== undefined) {
-    rotation = await rotationBuilder()
+  } else if (name.startsWith('rotate ')) {
+    // Loaded only here, so HTTP servers never load ioredis.
+    const { rotations } = await import('./rotation.js')
+    const rotationBuilder = rotations[name]
+    if (rotationBuilder === undefined) await fail(new Error(`unknown scenario "${name}"`))
+    rotation = await rotationBuilder!()
     await send({ type: 'ready', rotation: true })
   } else {
     await fail(new Error(`unknown scenario "${name}"`))

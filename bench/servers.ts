@@ -4,18 +4,12 @@
 //
 // keel plugins are loaded by name at run time (`loadExport`), not imported statically: a plugin that has
 // not landed yet makes its scenario "skipped (not built yet)" instead of breaking the type check or the run.
+// Third-party plugins are imported inside the builder that uses them, so each server process loads only its
+// own stack and the RSS column compares like with like.
 import { createSecretKey, randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import fastifyCors from '@fastify/cors'
-import fastifyHelmet from '@fastify/helmet'
-import fastifyJwt from '@fastify/jwt'
-import fastifyRateLimit from '@fastify/rate-limit'
-import fastifyUnderPressure from '@fastify/under-pressure'
-import { type TSchema, Type } from '@sinclair/typebox'
-import cors from 'cors'
-import express from 'express'
-import { rateLimit } from 'express-rate-limit'
+import type { TSchema } from '@sinclair/typebox'
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -24,8 +18,6 @@ import Fastify, {
   type FastifyRequest,
   type onRequestHookHandler,
 } from 'fastify'
-import helmet from 'helmet'
-import jsonwebtoken from 'jsonwebtoken'
 
 /** The origin every request carries, and the only one on the CORS allowlists. */
 export const ORIGIN = 'https://app.example.com'
@@ -120,6 +112,17 @@ function bareApp(): FastifyInstance {
 
 /** The official plugins wired by hand with their defaults: what users write today. */
 async function handWiredApp(): Promise<FastifyInstance> {
+  const [
+    { default: fastifyHelmet },
+    { default: fastifyCors },
+    { default: fastifyRateLimit },
+    { default: fastifyUnderPressure },
+  ] = await Promise.all([
+    import('@fastify/helmet'),
+    import('@fastify/cors'),
+    import('@fastify/rate-limit'),
+    import('@fastify/under-pressure'),
+  ])
   const app = Fastify({ logger: false, requestIdHeader: 'x-request-id', genReqId: () => randomUUID() })
   await app.register(fastifyHelmet)
   await app.register(fastifyCors, { origin: [ORIGIN] })
@@ -168,26 +171,15 @@ async function bearer(app: FastifyInstance): Promise<Record<string, string>> {
   return { authorization: `Bearer ${accessToken}` }
 }
 
-const users = Array.from({ length: 20 }, (_, i) => ({
-  id: randomUUID(),
-  email: `user${i}@example.com`,
-  name: `User Number ${i}`,
-  role: i === 0 ? 'admin' : 'user',
-  createdAt: new Date(Date.UTC(2025, 0, 1 + i)).toISOString(),
-  updatedAt: new Date(Date.UTC(2025, 5, 1 + i)).toISOString(),
-}))
-
-const userSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    email: Type.String({ format: 'email' }),
-    name: Type.String(),
-    role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-  },
-  { additionalProperties: false },
-)
+const makeUsers = () =>
+  Array.from({ length: 20 }, (_, i) => ({
+    id: randomUUID(),
+    email: `user${i}@example.com`,
+    name: `User Number ${i}`,
+    role: i === 0 ? 'admin' : 'user',
+    createdAt: new Date(Date.UTC(2025, 0, 1 + i)).toISOString(),
+    updatedAt: new Date(Date.UTC(2025, 5, 1 + i)).toISOString(),
+  }))
 
 /** A keel plugin registered alone on bare Fastify, for the ablation. */
 async function alone(specifier: string, name: string, options: Record<string, unknown> = {}): Promise<BenchServer> {
@@ -213,6 +205,7 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
   },
 
   async 'hand-wired+jwt'() {
+    const { default: fastifyJwt } = await import('@fastify/jwt')
     const app = await handWiredApp()
     await app.register(fastifyJwt, { secret: SECRET })
     app.addHook('onRequest', async (request) => {
@@ -225,6 +218,14 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
   },
 
   async express() {
+    const [{ default: express }, { default: helmet }, { default: cors }, { rateLimit }, { default: jsonwebtoken }] =
+      await Promise.all([
+        import('express'),
+        import('helmet'),
+        import('cors'),
+        import('express-rate-limit'),
+        import('jsonwebtoken'),
+      ])
     const key = createSecretKey(Buffer.from(SECRET))
     const app = express()
     app.use(helmet())
@@ -278,6 +279,19 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
   },
 
   async 'keel list'() {
+    const { Type } = await import('@sinclair/typebox')
+    const users = makeUsers()
+    const userSchema = Type.Object(
+      {
+        id: Type.String({ format: 'uuid' }),
+        email: Type.String({ format: 'email' }),
+        name: Type.String(),
+        role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+        createdAt: Type.String({ format: 'date-time' }),
+        updatedAt: Type.String({ format: 'date-time' }),
+      },
+      { additionalProperties: false },
+    )
     const Paginated = await loadExport<(item: TSchema) => TSchema>('fastify-keel/pagination', 'Paginated')
     const offsetQuery = await loadExport<unknown>('fastify-keel/pagination', 'OffsetPaginationQuery')
     const paginate = await loadExport<(items: unknown[], total: number, query: unknown) => unknown>(
