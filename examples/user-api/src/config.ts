@@ -169,7 +169,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const passwordHashCost =
-    read('PASSWORD_HASH_COST') === undefined ? undefined : integer('PASSWORD_HASH_COST', 17, 1, 20)
+    read('PASSWORD_HASH_COST') === undefined ? undefined : integer('PASSWORD_HASH_COST', 17, 10, 20)
   if (passwordHashCost !== undefined && production) {
     warnings.push('PASSWORD_HASH_COST is meant for tests only; unset it in production')
   }

@@ -1,20 +1,42 @@
-// Starts the example API and prints its URL; Ctrl-C stops it.
-import Fastify from 'fastify'
-import { httpErrors } from 'fastify-keel'
+// Starts the user API: reads the configuration from the environment, listens, prints the URL, and shuts
+// down gracefully on Ctrl-C (SIGINT) or SIGTERM: in-flight requests finish, connections close.
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
 
-const port = Number(process.env.PORT ?? 3000)
-const host = process.env.HOST ?? '127.0.0.1'
+function readConfig() {
+  try {
+    return loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message)
+      process.exit(1)
+    }
+    throw error
+  }
+}
 
-const app = Fastify({ logger: { level: process.env.LOG_LEVEL ?? 'info' } })
-app.get('/hello', async () => ({ hello: 'world' }))
-app.get('/teapot', async () => {
-  throw httpErrors.imATeapot()
-})
+const config = readConfig()
+const app = await buildApp(config)
 
-const url = await app.listen({ port, host })
-console.log(`fastify-keel example listening on ${url}`)
+let closing = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void app.close().then(() => process.exit(0))
+  process.on(signal, () => {
+    if (closing) {
+      // A second Ctrl-C: stop waiting.
+      app.log.warn({ signal }, 'forced exit')
+      process.exit(1)
+    }
+    closing = true
+    app.log.info({ signal }, 'shutting down')
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
   })
 }
+
+const url = await app.listen({ port: config.port, host: config.host })
+console.log(`fastify-keel user API listening on ${url} (OpenAPI docs: ${url}/docs)`)

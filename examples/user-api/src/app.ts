@@ -1,0 +1,194 @@
+// buildApp(config): the whole API as a Fastify instance, ready to `listen` (main.ts) or to drive from tests.
+
+import type { Server } from 'node:http'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyHttpOptions,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+} from 'fastify'
+import { keel } from 'fastify-keel'
+import { hashPassword, MemoryTokenStore, needsRehash, RedisTokenStore, verifyPassword } from 'fastify-keel/auth'
+import type { Redis } from 'ioredis'
+import type { AppConfig } from './config.js'
+import { type Database, openDatabase } from './db/database.js'
+import { migrate } from './db/migrate.js'
+import { authRoutes } from './routes/auth.js'
+import { usersRoutes } from './routes/users.js'
+import { type PasswordHasher, UsersRepository } from './users/repository.js'
+
+/** Test and embedding hooks for {@link buildApp}. */
+export interface BuildOptions {
+  /** Fastify's `logger` option. @default `{ level: config.logLevel }` */
+  logger?: FastifyServerOptions['logger']
+  /** A pino instance to log with (tests capture lines this way); wins over `logger`. */
+  loggerInstance?: FastifyBaseLogger
+}
+
+/** The app `buildApp` returns: a Fastify instance with the TypeBox type provider. */
+export type App = FastifyInstance<
+  Server,
+  RawRequestDefaultExpression<Server>,
+  RawReplyDefaultExpression<Server>,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
+
+/** The API's version, shown in OpenAPI and health documents. */
+export const API_VERSION = '1.0.0'
+
+const DOCS_PREFIX = '/docs'
+const DOCS_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+}
+
+/**
+ * Builds the user API: opens the database and runs its migrations, connects to Redis when configured,
+ * ensures the configured admin exists, and registers fastify-keel plus the routes. Closing the app closes
+ * the database and Redis connections.
+ */
+export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<App> {
+  const serverOptions: FastifyHttpOptions<Server> = {
+    trustProxy: trustProxyOption(config.trustProxy),
+    // Reject unknown body fields with a 400 instead of silently dropping them.
+    ajv: { customOptions: { removeAdditional: false } },
+  }
+  if (options.loggerInstance !== undefined) serverOptions.loggerInstance = options.loggerInstance
+  else serverOptions.logger = options.logger ?? { level: config.logLevel }
+  const app: App = Fastify(serverOptions).withTypeProvider<TypeBoxTypeProvider>()
+
+  for (const warning of config.warnings) app.log.warn(warning)
+
+  const { db, redis } = await connect(config, app)
+  app.addHook('onClose', async () => {
+    await db.close()
+    await redis?.quit()
+  })
+
+  const hasher = passwordHasher(config)
+  const users = new UsersRepository(db, hasher)
+  if (config.admin !== undefined) await users.ensureAdmin(config.admin.email, config.admin.password)
+
+  // Swagger UI is an HTML page with its own scripts and styles: loosen keel's API security headers
+  // (`default-src 'none'`) for the /docs routes only, through the security plugin's route config. The hook
+  // runs before keelSecurity's own onRoute hook, which reads that config.
+  app.addHook('onRoute', (route) => {
+    if (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`)) {
+      route.config = { ...route.config, security: { helmet: { contentSecurityPolicy: { directives: DOCS_CSP } } } }
+    }
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'fastify-keel user API',
+        version: API_VERSION,
+        description:
+          'Accounts, login with rotating refresh tokens, and user management. Errors are RFC 9457 problem documents.',
+      },
+      tags: [
+        { name: 'auth', description: 'Registration, login, token refresh, logout' },
+        { name: 'users', description: 'The current user' },
+        { name: 'admin', description: 'User management (admins)' },
+        { name: 'health', description: 'Probes' },
+      ],
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  })
+
+  await app.register(keel, {
+    security: {
+      cors: { origins: config.corsOrigins },
+      rateLimit: {
+        max: config.rateLimitMax,
+        timeWindow: 60_000,
+        nameSpace: `${config.redisPrefix}rate-limit:`,
+        ...(redis === undefined ? {} : { redis }),
+      },
+    },
+    health: { version: API_VERSION },
+    pagination: { cursorSecret: `${config.jwtSecret}:cursors` },
+    auth: {
+      secret: config.jwtSecret,
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      store:
+        redis === undefined
+          ? new MemoryTokenStore()
+          : new RedisTokenStore(redis, { prefix: `${config.redisPrefix}tokens:` }),
+    },
+  })
+
+  app.health.addCheck(
+    'database',
+    async () => {
+      await db.query('SELECT 1')
+    },
+    { critical: true, timeout: 1000 },
+  )
+  if (redis !== undefined) {
+    app.health.addCheck(
+      'redis',
+      async () => {
+        await redis.ping()
+      },
+      { critical: true, timeout: 1000 },
+    )
+  }
+
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX })
+  await app.register(authRoutes, { users, config })
+  await app.register(usersRoutes, { users })
+  return app
+}
+
+async function connect(config: AppConfig, app: App): Promise<{ db: Database; redis?: Redis }> {
+  const db = await openDatabase(
+    config.databaseUrl === undefined ? { dataDir: config.dataDir } : { url: config.databaseUrl },
+  )
+  try {
+    const applied = await migrate(db)
+    if (applied.length > 0) app.log.info({ migrations: applied }, 'applied database migrations')
+    if (config.redisUrl === undefined) return { db }
+    const { Redis } = await import('ioredis')
+    const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 })
+    // Connection errors are retried by ioredis and surface in readiness; this listener keeps them from
+    // crashing the process as unhandled 'error' events.
+    redis.on('error', (error: Error) => app.log.debug({ err: error }, 'redis connection error'))
+    await redis.connect()
+    return { db, redis }
+  } catch (error) {
+    await db.close()
+    throw error
+  }
+}
+
+function passwordHasher(config: AppConfig): PasswordHasher {
+  const cost = config.passwordHashCost === undefined ? undefined : { ln: config.passwordHashCost }
+  return {
+    hash: (password) => hashPassword(password, cost),
+    verify: (password, hash) => verifyPassword(password, hash),
+    needsRehash: (hash) => needsRehash(hash, cost),
+  }
+}
+
+/** Fastify's `trustProxy`; a hop count becomes the function Fastify builds for one (its types omit numbers). */
+function trustProxyOption(value: AppConfig['trustProxy']): FastifyHttpOptions<Server>['trustProxy'] {
+  if (typeof value !== 'number') return value
+  return (_address: string, hop: number) => hop < value
+}

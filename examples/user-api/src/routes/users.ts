@@ -1,0 +1,235 @@
+// /users/*: the current user's account, and user management for admins.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyRequest } from 'fastify'
+import { httpErrors } from 'fastify-keel/errors'
+import { CursorPaginated, cursorQuery, linkHeader, parseSort, sortQuery } from 'fastify-keel/pagination'
+import { appError } from '../codes.js'
+import {
+  sortValue,
+  type User,
+  type UserConflictError as UserConflict,
+  UserConflictError,
+  type UserSortField,
+  type UsersRepository,
+} from '../users/repository.js'
+import {
+  AdminUpdateBodySchema,
+  ChangePasswordBodySchema,
+  SearchQuerySchema,
+  UpdateMeBodySchema,
+  UserEnvelopeSchema,
+  UserIdParamsSchema,
+  UserSchema,
+} from '../users/schemas.js'
+import { problemResponses } from './problems.js'
+
+export interface UsersRoutesOptions {
+  users: UsersRepository
+}
+
+const UserSortQuery = sortQuery(['createdAt', 'email', 'name'] satisfies UserSortField[], { default: 'createdAt' })
+const ListQuerySchema = Type.Composite([
+  cursorQuery({ defaultLimit: 20, maxLimit: 100 }),
+  UserSortQuery,
+  SearchQuerySchema,
+])
+const UserPageSchema = CursorPaginated(UserSchema)
+const NoContent = Type.Null({ description: 'Done' })
+const bearer = [{ bearerAuth: [] }]
+
+function conflict(error: unknown): never {
+  if (error instanceof UserConflictError) {
+    const reason: UserConflict['reason'] = error.reason
+    throw reason === 'LAST_ADMIN'
+      ? appError('LAST_ADMIN', 'The last admin cannot be demoted or deleted')
+      : appError('EMAIL_TAKEN', 'This email is already registered')
+  }
+  throw error
+}
+
+export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, { users }) => {
+  const isAdmin = app.authorize('admin')
+  const isAdminOrSelf = app.authorize({
+    check: (user, request: FastifyRequest) =>
+      user.roles.includes('admin') || user.sub === (request.params as { id?: string }).id,
+  })
+
+  async function currentUser(request: FastifyRequest): Promise<User> {
+    const user = await users.findById(request.user.sub)
+    // The account was deleted after this token was issued.
+    if (user === undefined) throw httpErrors.unauthorized('This account no longer exists', { code: 'TOKEN_INVALID' })
+    return user
+  }
+
+  app.get(
+    '/users/me',
+    {
+      onRequest: [app.authenticate],
+      schema: {
+        tags: ['users'],
+        summary: 'The current user',
+        security: bearer,
+        response: { 200: UserEnvelopeSchema, ...problemResponses(401, 429, 500) },
+      },
+    },
+    async (request) => ({ user: await currentUser(request) }),
+  )
+
+  app.patch(
+    '/users/me',
+    {
+      onRequest: [app.authenticate],
+      schema: {
+        tags: ['users'],
+        summary: 'Update the current user',
+        security: bearer,
+        body: UpdateMeBodySchema,
+        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 413, 415, 429, 500) },
+      },
+    },
+    async (request) => {
+      const user = await users.update(request.user.sub, { name: request.body.name })
+      if (user === undefined) throw httpErrors.unauthorized('This account no longer exists', { code: 'TOKEN_INVALID' })
+      return { user }
+    },
+  )
+
+  app.put(
+    '/users/me/password',
+    {
+      onRequest: [app.authenticate],
+      schema: {
+        tags: ['users'],
+        summary: 'Change the password; logs out every session of this user',
+        security: bearer,
+        body: ChangePasswordBodySchema,
+        response: { 204: NoContent, ...problemResponses(400, 401, 413, 415, 429, 500) },
+      },
+    },
+    async (request, reply) => {
+      const { currentPassword, newPassword } = request.body
+      if (!(await users.changePassword(request.user.sub, currentPassword, newPassword))) {
+        throw appError('INVALID_CURRENT_PASSWORD', 'The current password is wrong')
+      }
+      await app.tokens.revokeAll(request.user.sub)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.get(
+    '/users',
+    {
+      onRequest: [app.authenticate, isAdmin],
+      schema: {
+        tags: ['admin'],
+        summary: 'List users (admins only), one cursor page at a time',
+        security: bearer,
+        querystring: ListQuerySchema,
+        response: { 200: UserPageSchema, ...problemResponses(400, 401, 403, 429, 500) },
+      },
+    },
+    async (request, reply) => {
+      const { limit, cursor, q, sort: sortText } = request.query
+      const sort = parseSort(sortText, UserSortQuery)
+      const after =
+        cursor === undefined ? undefined : readCursor(app.pagination.decodeCursor(cursor), sortText, sort.length)
+      const rows = await users.list({ limit: limit + 1, sort, q, after })
+      const page = app.pagination.cursorPage(rows, { limit }, (last: User) => [
+        sortText,
+        ...sort.map((key) => sortValue(last, key.field)),
+        last.id,
+      ])
+      const nextCursor = page.pagination.nextCursor
+      if (nextCursor !== null) {
+        reply.header('link', linkHeader({ url: '/users', query: request.query, nextCursor }))
+      }
+      return page
+    },
+  )
+
+  app.get(
+    '/users/:id',
+    {
+      onRequest: [app.authenticate, isAdminOrSelf],
+      schema: {
+        tags: ['admin'],
+        summary: 'One user (admins, or the user themselves)',
+        security: bearer,
+        params: UserIdParamsSchema,
+        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 403, 404, 429, 500) },
+      },
+    },
+    async (request) => {
+      const user = await users.findById(request.params.id)
+      if (user === undefined) throw appError('USER_NOT_FOUND', 'No user has this id')
+      return { user }
+    },
+  )
+
+  app.patch(
+    '/users/:id',
+    {
+      onRequest: [app.authenticate, isAdmin],
+      schema: {
+        tags: ['admin'],
+        summary: "Change a user's name or role (admins only)",
+        security: bearer,
+        params: UserIdParamsSchema,
+        body: AdminUpdateBodySchema,
+        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429, 500) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      const before = await users.findById(id)
+      if (before === undefined) throw appError('USER_NOT_FOUND', 'No user has this id')
+      const user = await users.update(id, request.body).catch(conflict)
+      if (user === undefined) throw appError('USER_NOT_FOUND', 'No user has this id')
+      // Access tokens carry the role: a role change logs the user out so their next login gets the new one.
+      if (user.role !== before.role) await app.tokens.revokeAll(id)
+      return { user }
+    },
+  )
+
+  app.delete(
+    '/users/:id',
+    {
+      onRequest: [app.authenticate, isAdmin],
+      schema: {
+        tags: ['admin'],
+        summary: 'Delete a user and revoke their tokens (admins only)',
+        security: bearer,
+        params: UserIdParamsSchema,
+        response: { 204: NoContent, ...problemResponses(400, 401, 403, 404, 409, 429, 500) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const deleted = await users.delete(id).catch(conflict)
+      if (!deleted) throw appError('USER_NOT_FOUND', 'No user has this id')
+      await app.tokens.revokeAll(id)
+      return reply.code(204).send(null)
+    },
+  )
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * A cursor holds `[sort, ...sort values, id]` and is signed (keelPagination's `cursorSecret`). It only
+ * continues the listing it came from: a cursor used with another sort is a 400 `INVALID_CURSOR`.
+ */
+function readCursor(values: readonly unknown[], sortText: string, keys: number): { values: string[]; id: string } {
+  const strings = values.filter((value): value is string => typeof value === 'string')
+  const id = strings.at(-1)
+  if (
+    strings.length !== values.length ||
+    values.length !== keys + 2 ||
+    values[0] !== sortText ||
+    !UUID.test(id ?? '')
+  ) {
+    throw httpErrors.badRequest('This cursor does not belong to this listing', { code: 'INVALID_CURSOR' })
+  }
+  return { values: strings.slice(1, -1), id: id ?? '' }
+}

@@ -1,0 +1,3 @@
+export { PRESET_CONFIG_CODES, type PresetConfigCode } from './codes.js'
+export { type KeelOptions, PRESET_ORDER, type PresetPlugin } from './options.js'
+export { keel, keel as default } from './plugin.js'

@@ -1,0 +1,79 @@
+import type { KeelAuthOptions } from '../auth/index.js'
+import type { KeelErrorsOptions } from '../errors/index.js'
+import type { KeelHealthOptions } from '../health/index.js'
+import { describeValue, KeelConfigError } from '../internal/config-error.js'
+import type { KeelPaginationOptions } from '../pagination/index.js'
+import type { KeelRequestIdOptions } from '../request-id/index.js'
+import type { KeelSecurityOptions } from '../security/index.js'
+
+/**
+ * Options of the {@link keel} preset: one entry per plugin, each that plugin's own options, or `false` to
+ * leave the plugin out. Every plugin except `auth` is registered by default; `auth` needs a secret, so it
+ * is registered only when its options are given.
+ *
+ * @example
+ * await app.register(keel, {
+ *   auth: { secret: process.env.JWT_SECRET!, issuer: 'https://api.example.com', audience: 'example-api' },
+ *   security: { cors: { origins: ['https://app.example.com'] } },
+ *   health: false,
+ * })
+ * @see README.md
+ */
+export interface KeelOptions {
+  /** `keelRequestId` options, or `false` to skip it. @default {} */
+  requestId?: KeelRequestIdOptions | false
+  /** `keelErrors` options, or `false` to skip it. @default {} */
+  errors?: KeelErrorsOptions | false
+  /** `keelSecurity` options, or `false` to skip it. @default {} */
+  security?: KeelSecurityOptions | false
+  /** `keelHealth` options, or `false` to skip it. @default {} */
+  health?: KeelHealthOptions | false
+  /** `keelPagination` options, `true` for its defaults, or `false` to skip it. @default true */
+  pagination?: KeelPaginationOptions | boolean
+  /** `keelAuth` options (a secret, issuer and audience are required), or `false`. @default false (not registered) */
+  auth?: KeelAuthOptions | false
+}
+
+/** The plugins of the preset, in the one order they are registered. */
+export const PRESET_ORDER = ['requestId', 'errors', 'security', 'health', 'pagination', 'auth'] as const
+
+/** One of the preset's plugins. */
+export type PresetPlugin = (typeof PRESET_ORDER)[number]
+
+const known: ReadonlySet<string> = new Set(PRESET_ORDER)
+
+function invalid(message: string): KeelConfigError {
+  return new KeelConfigError('KEEL_ERR_PRESET_INVALID_OPTION', `keel: ${message}`)
+}
+
+/**
+ * Checks the shape of the preset options (each plugin validates its own) and returns, in registration
+ * order, the plugins to register with their options.
+ */
+export function resolvePresetOptions(opts: unknown): Array<[PresetPlugin, object]> {
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    throw invalid(`options must be an object, got ${describeValue(opts)}`)
+  }
+  const options = opts as Record<string, unknown>
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) {
+      throw invalid(`unknown option "${key}"; known options are ${PRESET_ORDER.join(', ')}`)
+    }
+  }
+  const plan: Array<[PresetPlugin, object]> = []
+  for (const name of PRESET_ORDER) {
+    const value = options[name]
+    if (value === false) continue
+    if (value === undefined || (name === 'pagination' && value === true)) {
+      // auth has no usable defaults (it needs a secret): left out unless configured.
+      if (name !== 'auth') plan.push([name, {}])
+      continue
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      const expected = name === 'pagination' ? 'an options object, true or false' : 'an options object or false'
+      throw invalid(`option "${name}" must be ${expected}, got ${describeValue(value)}`)
+    }
+    plan.push([name, value])
+  }
+  return plan
+}

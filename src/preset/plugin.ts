@@ -1,0 +1,50 @@
+import type { FastifyPluginAsync, FastifyPluginCallback } from 'fastify'
+import fp from 'fastify-plugin'
+import { keelAuth } from '../auth/index.js'
+import { keelErrors } from '../errors/index.js'
+import { keelHealth } from '../health/index.js'
+import { keelPagination } from '../pagination/index.js'
+import { keelRequestId } from '../request-id/index.js'
+import { keelSecurity } from '../security/index.js'
+import { type KeelOptions, type PresetPlugin, resolvePresetOptions } from './options.js'
+
+// The plugins' option types differ; each entry gets the options object meant for it.
+type AnyPlugin = FastifyPluginAsync<object> | FastifyPluginCallback<object>
+
+const plugins: Readonly<Record<PresetPlugin, AnyPlugin>> = {
+  requestId: keelRequestId as AnyPlugin,
+  errors: keelErrors as AnyPlugin,
+  security: keelSecurity as AnyPlugin,
+  health: keelHealth as AnyPlugin,
+  pagination: keelPagination as AnyPlugin,
+  auth: keelAuth as AnyPlugin,
+}
+
+const plugin: FastifyPluginAsync<KeelOptions> = async function keelPreset(app, opts) {
+  // Request ids first (every later log line and problem document carries one), then the error handler
+  // (so every later plugin's errors become problem documents), security before the routes that health
+  // and auth add (headers and rate limits reach them), auth last.
+  for (const [name, options] of resolvePresetOptions(opts)) {
+    await app.register(plugins[name], options)
+  }
+}
+
+/**
+ * Every fastify-keel plugin in one register call, in the one correct order: request-id, errors, security,
+ * health, pagination, auth. Pass a plugin's options under its name, or `false` to leave it out; `auth` is
+ * registered only when its options are given. Register it before your routes.
+ *
+ * @example
+ * import Fastify from 'fastify'
+ * import { keel } from 'fastify-keel'
+ *
+ * const app = Fastify({ logger: true })
+ * await app.register(keel, {
+ *   auth: { secret: process.env.JWT_SECRET!, issuer: 'https://api.example.com', audience: 'example-api' },
+ *   security: { cors: { origins: ['https://app.example.com'] } },
+ * })
+ * app.get('/me', { onRequest: [app.authenticate] }, async (request) => ({ sub: request.user.sub }))
+ * @see README.md
+ */
+export const keel = fp(plugin, { name: 'fastify-keel', fastify: '5.x' })
+export default keel
