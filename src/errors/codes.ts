@@ -34,7 +34,10 @@ export const ERROR_CODES = Object.freeze({
     when: '`@fastify/jwt`: the token is malformed, unsigned, untrusted or fails verification (400 for a malformed header)',
   },
   RATE_LIMITED: { status: 429, when: '`@fastify/rate-limit` (or any error with status 429 and no own code)' },
-  SERVICE_OVERLOADED: { status: 503, when: '`@fastify/under-pressure` sheds load (event loop, heap or RSS limit)' },
+  SERVICE_OVERLOADED: {
+    status: 503,
+    when: '`@fastify/under-pressure` sheds load (event loop, heap, RSS or failing health check)',
+  },
   HANDLER_TIMEOUT: { status: 503, when: 'a route exceeded Fastify `handlerTimeout`' },
   INTERNAL_SERVER_ERROR: {
     status: 500,

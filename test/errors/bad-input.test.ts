@@ -1,7 +1,7 @@
 // Table of malformed requests a user (or an attacker) can send. Each must get a 4xx problem document
 // carrying a request id equal to the response header, never a 500, and the server must keep answering.
 import { Type } from '@sinclair/typebox'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { keelErrors } from 'fastify-keel/errors'
 import { keelRequestId } from 'fastify-keel/request-id'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs'
+import { ERROR_CODES, ERRORS_CONFIG_CODES, FOREIGN_CODE_MAP } from 'fastify-keel/errors'
+import { describe, expect, it } from 'vitest'
+
+const docs = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
+const start = docs.indexOf('## Error codes')
+const section = docs.slice(start, docs.indexOf('\n## ', start + 1))
+
+function rows(): string[][] {
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim().replace(/^`|`$/g, '')),
+    )
+}
+
+describe('errors', () => {
+  describe('docs', () => {
+    it('should document every code the plugin assigns, with its status', () => {
+      const documented = rows()
+        .filter(([code, second]) => /^[A-Z_]+$/.test(code ?? '') && /^\d{3}$/.test(second ?? ''))
+        .map(([code, status]) => [code, Number(status)])
+      expect(Object.fromEntries(documented)).toEqual(
+        Object.fromEntries(Object.entries(ERROR_CODES).map(([code, info]) => [code, info.status])),
+      )
+    })
+
+    it('should document every mapped Fastify and plugin code', () => {
+      const documented = rows()
+        .filter(([code]) => /^(FST|FAST)_/.test(code ?? ''))
+        .map(([from, to]) => [from, to])
+      expect(Object.fromEntries(documented)).toEqual(FOREIGN_CODE_MAP)
+    })
+
+    it('should document every configuration error code', () => {
+      const documented = rows()
+        .filter(([code]) => (code ?? '').startsWith('KEEL_ERR_'))
+        .map(([code]) => code)
+      expect(documented.sort()).toEqual(Object.keys(ERRORS_CONFIG_CODES).sort())
+    })
+  })
+})
