@@ -87,6 +87,18 @@ function probeLogLevel(log: FastifyBaseLogger): LogLevel {
   return current !== undefined && debug !== undefined && current <= debug ? (log.level as LogLevel) : 'warn'
 }
 
+/**
+ * `server.close()` closes idle keep-alive connections once; a connection whose request is still in flight becomes
+ * idle later and would hold `close()` open until the client hangs up or `keepAliveTimeout` (72 s) passes. So while
+ * the server drains, idle connections are closed every 50 ms.
+ */
+function reapIdleConnections(app: FastifyInstance): void {
+  const server = app.server
+  if (!server.listening || typeof server.closeIdleConnections !== 'function') return
+  const timer = setInterval(() => server.closeIdleConnections(), 50).unref()
+  server.once('close', () => clearInterval(timer))
+}
+
 function setHealthHeaders(reply: FastifyReply): void {
   reply.header('content-type', HEALTH_JSON).header('cache-control', 'no-store')
 }
@@ -159,7 +171,10 @@ const plugin: FastifyPluginAsync<KeelHealthOptions> = async (app, opts) => {
 
   // Fastify marks itself closing before preClose, so with `return503OnClosing` (default) core answers every new
   // request 503 during this wait; `shutdown()` waits before calling close() and keeps serving instead.
-  app.addHook('preClose', beginShutdown)
+  app.addHook('preClose', async () => {
+    await beginShutdown()
+    reapIdleConnections(app)
+  })
   app.addHook('onClose', async () => {
     removeSignalHandlers()
     await readiness.close()

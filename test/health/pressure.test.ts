@@ -13,7 +13,7 @@ afterEach(async () => {
 // Every sample is over a 1-byte heap limit, so the app is under pressure from its first sample on.
 const overHeapLimit = { maxHeapUsedBytes: 1, sampleInterval: 50, retryAfter: 7 }
 
-async function build(options: KeelHealthOptions, setup?: (app: FastifyInstance) => void | Promise<void>) {
+async function build(options: KeelHealthOptions, setup?: (app: FastifyInstance) => unknown) {
   const app = Fastify()
   apps.push(app)
   await setup?.(app)
