@@ -1,9 +1,10 @@
 // Shared by the auth tests: keys generated with node:crypto, a hand-made JWT signer (to forge tokens the
 // plugin must refuse), a log capture and Redis key cleanup.
-import { createHmac, sign as cryptoSign, generateKeyPairSync, randomBytes } from 'node:crypto'
+import { createHmac, sign as cryptoSign, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type KeelAuthOptions, keelAuth } from 'fastify-keel/auth'
+import type { Redis } from 'ioredis'
 
 export const hsSecret = randomBytes(32).toString('base64url')
 export const issuer = 'https://api.test'
@@ -14,18 +15,16 @@ export interface PemPair {
   publicKey: string
 }
 
-function pem(pair: { privateKey: string; publicKey: string }): PemPair {
-  return { privateKey: pair.privateKey, publicKey: pair.publicKey }
+function pem(pair: { privateKey: KeyObject; publicKey: KeyObject }): PemPair {
+  return {
+    privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  }
 }
 
-const encoding = {
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-} as const
-
-export const rsaKeys = (): PemPair => pem(generateKeyPairSync('rsa', { modulusLength: 2048, ...encoding }))
-export const ecKeys = (): PemPair => pem(generateKeyPairSync('ec', { namedCurve: 'prime256v1', ...encoding }))
-export const edKeys = (): PemPair => pem(generateKeyPairSync('ed25519', encoding))
+export const rsaKeys = (): PemPair => pem(generateKeyPairSync('rsa', { modulusLength: 2048 }))
+export const ecKeys = (): PemPair => pem(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }))
+export const edKeys = (): PemPair => pem(generateKeyPairSync('ed25519'))
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
 
@@ -86,13 +85,8 @@ export function captureLogs(): { stream: Writable; lines: LogLine[] } {
   return { stream, lines }
 }
 
-interface ScanningRedis {
-  scan(cursor: string, ...args: Array<string | number>): Promise<[string, string[]]>
-  del(...keys: string[]): Promise<number>
-}
-
 /** Deletes the keys under `prefix` (this run's keys only). */
-export async function deleteKeys(redis: ScanningRedis, prefix: string): Promise<void> {
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0'
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
