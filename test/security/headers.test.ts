@@ -1,3 +1,5 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { HttpError } from 'fastify-keel/errors'
 import { type KeelSecurityOptions, keelSecurity } from 'fastify-keel/security'
@@ -137,6 +139,19 @@ describe('security', () => {
       expect(res.headers['content-security-policy']).toBeUndefined()
       expect(res.headers['strict-transport-security']).toBeUndefined()
       expect(res.headers['cache-control']).toBe('no-store')
+    })
+
+    it('should let the Swagger UI page load with staticCSP while keeping the other headers', async () => {
+      const app = Fastify()
+      apps.push(app)
+      await app.register(keelSecurity)
+      await app.register(swagger, { openapi: { info: { title: 'API', version: '1.0.0' } } })
+      await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+      const res = await app.inject('/docs')
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'")
+      expect(res.headers['x-content-type-options']).toBe('nosniff')
+      expect((await app.inject('/docs/json')).statusCode).toBe(200)
     })
 
     it('should send the headers over a real connection', async () => {

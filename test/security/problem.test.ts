@@ -1,0 +1,69 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import { HttpError, keelErrors } from 'fastify-keel/errors'
+import { keelSecurity } from 'fastify-keel/security'
+import { afterEach, describe, expect, it } from 'vitest'
+
+const apps: FastifyInstance[] = []
+
+async function build() {
+  const app = Fastify()
+  apps.push(app)
+  await app.register(keelErrors)
+  await app.register(keelSecurity, { rateLimit: { max: 1 } })
+  app.get('/items', async () => ({ items: [] }))
+  app.get('/conflict', { config: { rateLimit: false } }, async () => {
+    throw new HttpError(409, 'Already exists', { code: 'ALREADY_EXISTS' })
+  })
+  app.post(
+    '/login',
+    { config: { rateLimit: false, security: { failureLimit: { max: 1 } } } },
+    async (_request, reply) => reply.code(401).send({ ok: false }),
+  )
+  return app
+}
+
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()))
+})
+
+describe('security', () => {
+  describe('with keelErrors', () => {
+    it('should answer a limited request with a 429 problem document and its headers', async () => {
+      const app = await build()
+      await app.inject('/items')
+      const res = await app.inject('/items')
+      expect(res.statusCode).toBe(429)
+      expect(res.headers['content-type']).toContain('application/problem+json')
+      expect(res.json()).toMatchObject({ status: 429, title: 'Too Many Requests', code: 'RATE_LIMITED' })
+      expect(res.headers['retry-after']).toBe('60')
+      expect(res.headers['ratelimit-limit']).toBe('1')
+      expect(res.headers['ratelimit-remaining']).toBe('0')
+      expect(res.headers['ratelimit-reset']).toBe('60')
+      expect(res.headers['x-frame-options']).toBe('DENY')
+      expect(res.headers['cache-control']).toBe('no-store')
+    })
+
+    it('should answer a blocked login with a 429 problem document', async () => {
+      const app = await build()
+      await app.inject({ method: 'POST', url: '/login', payload: {} })
+      const res = await app.inject({ method: 'POST', url: '/login', payload: {} })
+      expect(res.statusCode).toBe(429)
+      expect(res.headers['content-type']).toContain('application/problem+json')
+      expect(res.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' })
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+    })
+
+    it.each([
+      ['a 404 problem document', '/missing', 404],
+      ['a thrown HttpError', '/conflict', 409],
+    ])('should keep the security headers on %s', async (_name, url, status) => {
+      const app = await build()
+      const res = await app.inject(url)
+      expect(res.statusCode).toBe(status)
+      expect(res.headers['content-type']).toContain('application/problem+json')
+      expect(res.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'")
+      expect(res.headers['x-content-type-options']).toBe('nosniff')
+      expect(res.headers['cache-control']).toBe('no-store')
+    })
+  })
+})
