@@ -51,10 +51,10 @@ function derive(password: string, salt: Buffer, length: number, { ln, r, p }: Pa
 }
 
 function tooLong(password: string): boolean {
-  // A cheap upper bound first: UTF-8 needs at most 3 bytes per UTF-16 unit.
+  // Each UTF-16 unit is 1 to 3 UTF-8 bytes: count bytes only when the length alone cannot decide.
   return (
-    password.length > maxPasswordBytes &&
-    (password.length > maxPasswordBytes * 3 || Buffer.byteLength(password) > maxPasswordBytes)
+    password.length > maxPasswordBytes ||
+    (password.length * 3 > maxPasswordBytes && Buffer.byteLength(password) > maxPasswordBytes)
   )
 }
 

@@ -177,7 +177,9 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
     const payload: Record<string, unknown> = {}
     for (const name in claims) if (!reservedClaims.has(name)) payload[name] = claims[name]
     payload.sub = sub
-    payload.roles = Array.isArray(claims.roles) ? claims.roles : []
+    const roles = claims.roles
+    // A single role stored as a string (a common database shape) becomes a one-item list.
+    payload.roles = Array.isArray(roles) ? roles : typeof roles === 'string' ? [roles] : []
     payload.jti = randomUUID()
     payload[issuedAtMsClaim] = issuedAt
     return signer.sign(payload)
