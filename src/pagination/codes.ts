@@ -32,6 +32,10 @@ export const PAGINATION_CONFIG_CODES = Object.freeze({
     when: 'the options of `keelPagination` are not an object or hold an unknown name',
     fix: 'pass only `cursorSecret`',
   },
+  KEEL_ERR_PAGINATION_ALREADY_REGISTERED: {
+    when: '`keelPagination` is registered where `app.pagination` already exists (twice, or again in a child context)',
+    fix: 'register it once, at the root; a child context cannot change `cursorSecret`',
+  },
   KEEL_ERR_PAGINATION_INVALID_LIMIT: {
     when: '`defaultLimit`, `maxLimit`, `maxPage` or `maxCursorLength` is not a positive integer, or `defaultLimit` > `maxLimit`',
     fix: 'use integers such as `{ defaultLimit: 20, maxLimit: 100 }`',

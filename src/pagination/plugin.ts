@@ -74,12 +74,18 @@ function createDecorator(secret: CursorSecret | undefined): KeelPaginationDecora
 
 const plugin: FastifyPluginAsync<KeelPaginationOptions> = async (app, opts) => {
   const config = resolveOptions(opts)
+  if (app.hasDecorator('pagination')) {
+    throw new KeelConfigError(
+      'KEEL_ERR_PAGINATION_ALREADY_REGISTERED',
+      'keelPagination is already registered here (app.pagination exists); register it once, at the root',
+    )
+  }
   // Shared schemas: `$ref: 'KeelPaginationMeta'` works in hand-written schemas, and OpenAPI lists them
-  // as components. Skipped when a parent context already has them.
+  // as components. Skipped when a parent context already has them (e.g. added by hand).
   for (const schema of [PaginationMeta, CursorPaginationMeta]) {
     if (app.getSchema(schema.$id as string) === undefined) app.addSchema(schema)
   }
-  if (!app.hasDecorator('pagination')) app.decorate('pagination', createDecorator(config.cursorSecret))
+  app.decorate('pagination', createDecorator(config.cursorSecret))
 }
 
 /**

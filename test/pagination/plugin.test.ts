@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { keelErrors } from 'fastify-keel/errors'
 import defaultExport, {
   CursorPaginationQuery,
@@ -12,10 +12,11 @@ import defaultExport, {
   offsetQuery,
   PAGINATION_CONFIG_CODES,
   PAGINATION_ERROR_CODES,
+  PaginationMeta,
   parseSort,
   sortQuery,
 } from 'fastify-keel/pagination'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const secret = randomBytes(32).toString('hex')
 
@@ -62,13 +63,27 @@ describe('pagination', () => {
     await app.close()
   })
 
-  it('should not add the schemas twice when registered in a child context too', async () => {
+  it('should keep shared schemas a parent already has', async () => {
+    const app = Fastify()
+    app.addSchema(PaginationMeta)
+    await app.register(keelPagination)
+    await expect(app.ready()).resolves.toBeDefined()
+    expect(Object.keys(app.getSchemas())).toEqual(['KeelPaginationMeta', 'KeelCursorPaginationMeta'])
+    await app.close()
+  })
+
+  it.each([
+    ['twice in one context', async (app: FastifyInstance) => app.register(keelPagination)],
+    [
+      'again in a child context',
+      async (app: FastifyInstance) => app.register(async (child) => child.register(keelPagination)),
+    ],
+  ])('should fail boot when registered %s', async (_name, registerAgain) => {
     const app = Fastify()
     await app.register(keelPagination)
-    await app.register(async (child) => {
-      await child.register(keelPagination)
+    await expect(registerAgain(app).then(() => app.ready())).rejects.toMatchObject({
+      code: 'KEEL_ERR_PAGINATION_ALREADY_REGISTERED',
     })
-    await expect(app.ready()).resolves.toBeDefined()
     await app.close()
   })
 
@@ -153,6 +168,14 @@ describe('pagination', () => {
   })
 
   describe('with keelErrors', () => {
+    let app: FastifyInstance
+    beforeAll(async () => {
+      app = await build()
+    })
+    afterAll(async () => {
+      await app.close()
+    })
+
     async function build() {
       const app = Fastify().withTypeProvider<TypeBoxTypeProvider>()
       await app.register(keelErrors)
@@ -180,29 +203,19 @@ describe('pagination', () => {
       ['/users?sort='],
       [`/events?cursor=${'a'.repeat(513)}`],
     ])('should answer %s with a VALIDATION_FAILED problem document', async (url) => {
-      const app = await build()
-      try {
-        const response = await app.inject(url)
-        expect(response.statusCode).toBe(400)
-        expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
-        expect(response.json()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' })
-      } finally {
-        await app.close()
-      }
+      const response = await app.inject(url)
+      expect(response.statusCode).toBe(400)
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+      expect(response.json()).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' })
     })
 
     it.each([['garbage'], [encodeCursor([1])], [`${encodeCursor([1], { secret })}x`]])(
       'should answer the bad cursor %s with an INVALID_CURSOR problem document',
       async (cursor) => {
-        const app = await build()
-        try {
-          const response = await app.inject({ url: '/events', query: { cursor } })
-          expect(response.statusCode).toBe(400)
-          expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
-          expect(response.json()).toMatchObject({ status: 400, code: 'INVALID_CURSOR', instance: '/events' })
-        } finally {
-          await app.close()
-        }
+        const response = await app.inject({ url: '/events', query: { cursor } })
+        expect(response.statusCode).toBe(400)
+        expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+        expect(response.json()).toMatchObject({ status: 400, code: 'INVALID_CURSOR', instance: '/events' })
       },
     )
   })
