@@ -23,6 +23,7 @@ describe('example config', () => {
       loginRateLimit: 10,
       rateLimitMax: 100,
       logLevel: 'info',
+      maxEventLoopDelay: 1000,
       trustProxy: false,
       production: false,
     })
@@ -95,8 +96,10 @@ describe('example config', () => {
     ['LOGIN_RATE_LIMIT', { LOGIN_RATE_LIMIT: '0' }],
     ['RATE_LIMIT_MAX', { RATE_LIMIT_MAX: '1.5' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+    ['MAX_EVENT_LOOP_DELAY', { MAX_EVENT_LOOP_DELAY: 'soon' }],
     ['TRUST_PROXY', { TRUST_PROXY: 'yes please' }],
     ['PASSWORD_HASH_COST', { PASSWORD_HASH_COST: '99' }],
+    ['PASSWORD_HASH_COST', { PASSWORD_HASH_COST: '4' }],
   ])('should name %s when it is invalid', (variable, env) => {
     const problems = problemsOf(env)
     expect(problems).toHaveLength(1)

@@ -2,7 +2,8 @@
 // fetch. Each target (embedded PGlite, or PostgreSQL + Redis) gets its own data: a temp dir, or a fresh
 // schema and Redis key prefix per run, removed afterwards.
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { existsSync, readFileSync } from 'node:fs'
+import { cp, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -20,9 +21,40 @@ export interface Target {
   cleanup(): Promise<void>
 }
 
+const pgliteVersion = (
+  JSON.parse(
+    readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8'),
+  ) as {
+    version: string
+  }
+).version
+
+/**
+ * An empty, initialised PGlite data dir shared by the test files of one machine. Creating a cluster
+ * (initdb) takes seconds, copying one takes milliseconds; each test still gets its own copy. Built in a
+ * temp dir and renamed into place, so concurrent test files never see half of it.
+ */
+async function pgliteTemplate(): Promise<string> {
+  const template = join(tmpdir(), `keel-example-pglite-${pgliteVersion}`)
+  if (existsSync(join(template, '.complete'))) return template
+  const building = await mkdtemp(join(tmpdir(), 'keel-example-pglite-building-'))
+  const { PGlite } = await import('@electric-sql/pglite')
+  const db = await PGlite.create(building)
+  await db.close()
+  await writeFile(join(building, '.complete'), '')
+  try {
+    await rename(building, template)
+  } catch {
+    // Another test file finished first; use its copy.
+    await rm(building, { recursive: true, force: true })
+  }
+  return template
+}
+
 /** A fresh embedded database in a temp dir. */
 export async function pgliteTarget(): Promise<Target> {
   const dataDir = await mkdtemp(join(tmpdir(), 'keel-example-'))
+  await cp(await pgliteTemplate(), dataDir, { recursive: true })
   return {
     name: 'embedded PGlite',
     storage: { dataDir, databaseUrl: undefined, redisUrl: undefined, redisPrefix: `keel-test:${randomUUID()}:` },
@@ -67,8 +99,8 @@ export const ADMIN = { email: 'admin@example.test', password: 'admin-password-1'
 
 /**
  * A config for tests: cheap password hashing (PASSWORD_HASH_COST is for tests only), a global rate limit
- * high enough for the suite, a small login limit, silent logs, and a fixed JWT secret so two instances
- * accept each other's tokens.
+ * high enough for the suite, a small login limit, no load shedding, silent logs, and a fixed JWT secret so
+ * two instances accept each other's tokens.
  */
 export function testConfig(target: Target, overrides: Partial<AppConfig> = {}): AppConfig {
   return {
@@ -78,6 +110,9 @@ export function testConfig(target: Target, overrides: Partial<AppConfig> = {}): 
       RATE_LIMIT_MAX: '100000',
       LOGIN_RATE_LIMIT: '5',
       LOG_LEVEL: 'silent',
+      // Load shedding is the health plugin's job and tested there; on a busy CI machine it would shed
+      // these functional tests' requests.
+      MAX_EVENT_LOOP_DELAY: '0',
       PORT: '0',
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,

@@ -80,7 +80,7 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
     target = await makeTarget()
     running = await startApp(testConfig(target))
     api = running.api
-  })
+  }, 60_000)
 
   afterAll(async () => {
     await running?.close()

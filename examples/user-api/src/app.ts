@@ -121,7 +121,10 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
         ...(redis === undefined ? {} : { redis }),
       },
     },
-    health: { version: API_VERSION },
+    health: {
+      version: API_VERSION,
+      underPressure: config.maxEventLoopDelay === 0 ? false : { maxEventLoopDelay: config.maxEventLoopDelay },
+    },
     pagination: { cursorSecret: `${config.jwtSecret}:cursors` },
     auth: {
       secret: config.jwtSecret,

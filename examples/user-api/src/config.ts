@@ -33,6 +33,11 @@ export interface AppConfig {
   rateLimitMax: number
   /** `LOG_LEVEL`: pino level. @default 'info' */
   logLevel: LogLevel
+  /**
+   * `MAX_EVENT_LOOP_DELAY`: mean event-loop delay (ms) above which requests are shed with 503 (load
+   * shedding by fastify-keel/health); `0` turns load shedding off. @default 1000
+   */
+  maxEventLoopDelay: number
   /** `TRUST_PROXY`: Fastify's `trustProxy` (`true`, a hop count, or a comma list of addresses). @default false */
   trustProxy: boolean | number | string[]
   /**
@@ -150,6 +155,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const loginRateLimit = integer('LOGIN_RATE_LIMIT', 10, 1, 1_000_000)
   const rateLimitMax = integer('RATE_LIMIT_MAX', 100, 1, 1_000_000_000)
 
+  const maxEventLoopDelay = integer('MAX_EVENT_LOOP_DELAY', 1000, 0, 600_000)
+
   const logLevel = (read('LOG_LEVEL') ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(read('LOG_LEVEL'))}`)
@@ -190,6 +197,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     loginRateLimit,
     rateLimitMax,
     logLevel,
+    maxEventLoopDelay,
     trustProxy,
     passwordHashCost,
     production,
