@@ -1,0 +1,48 @@
+import Fastify from 'fastify'
+import {
+  type HealthCheck,
+  type HealthDocument,
+  type KeelHealth,
+  type KeelHealthOptions,
+  keelHealth,
+} from 'fastify-keel/health'
+import { expectTypeOf } from 'vitest'
+
+const app = Fastify()
+await app.register(keelHealth, { prefix: '/_health', version: '1.0.0', shutdownDelay: 5000, handleSignals: true })
+await app.register(keelHealth, { underPressure: false })
+await app.register(keelHealth, { underPressure: { maxEventLoopDelay: 500, retryAfter: 5 } })
+
+expectTypeOf(app.health).toEqualTypeOf<KeelHealth>()
+expectTypeOf(app.health.shuttingDown).toEqualTypeOf<boolean>()
+expectTypeOf(app.health.shutdown()).toEqualTypeOf<Promise<void>>()
+
+app.health.addCheck('database', async () => {})
+app.health.addCheck('cache', async () => ({ observedValue: 3, observedUnit: 'ms' }), { critical: false })
+app.health.addCheck('sync', () => undefined, { timeout: 100, onClose: () => undefined })
+app.health.addCheck('signal', async ({ signal }) => {
+  expectTypeOf(signal).toEqualTypeOf<AbortSignal>()
+})
+app.health.addCheck('warn', () => ({ status: 'warn' }))
+
+const check: HealthCheck = async () => {}
+app.health.addCheck('typed', check)
+
+// @ts-expect-error a check's status is pass or warn; failing is throwing
+app.health.addCheck('bad-status', () => ({ status: 'fail' }))
+// @ts-expect-error critical is a boolean
+app.health.addCheck('bad-critical', check, { critical: 'yes' })
+// @ts-expect-error timeout is a number
+app.health.addCheck('bad-timeout', check, { timeout: '1s' })
+// @ts-expect-error the check is required
+app.health.addCheck('missing')
+
+// @ts-expect-error underPressure is false or an object
+const badUnderPressure: KeelHealthOptions = { underPressure: true }
+// @ts-expect-error cacheTtl is a number of ms
+const badCacheTtl: KeelHealthOptions = { cacheTtl: '1s' }
+
+const doc: HealthDocument = { status: 'pass', checks: { db: [{ status: 'pass', time: new Date().toISOString() }] } }
+expectTypeOf(doc.status).toEqualTypeOf<'pass' | 'warn' | 'fail'>()
+
+export { badCacheTtl, badUnderPressure }
