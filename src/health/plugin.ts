@@ -145,6 +145,7 @@ const plugin: FastifyPluginAsync<KeelHealthOptions> = async (app, opts) => {
 
   let shuttingDown = false
   let drained: Promise<void> | undefined
+  let shutdownRun: Promise<void> | undefined
   function beginShutdown(): Promise<void> {
     if (!shuttingDown) {
       shuttingDown = true
@@ -159,9 +160,9 @@ const plugin: FastifyPluginAsync<KeelHealthOptions> = async (app, opts) => {
     addCheck(name, check, options) {
       readiness.add(name, check, options)
     },
-    async shutdown() {
-      await beginShutdown()
-      await app.close()
+    shutdown() {
+      shutdownRun ??= beginShutdown().then(() => app.close())
+      return shutdownRun
     },
     get shuttingDown() {
       return shuttingDown

@@ -81,6 +81,18 @@ describe('health', () => {
       expect(res.json()).toMatchObject({ status: 503, code: 'SERVICE_OVERLOADED' })
     })
 
+    it('should keep answering the probes with health documents when keelErrors is registered', async () => {
+      const app = await build({ underPressure: overHeapLimit }, (a) => a.register(keelErrors))
+      app.health.addCheck('database', async () => {})
+      await underPressureNow(app)
+      for (const url of ['/health/live', '/health/ready']) {
+        const res = await app.inject(url)
+        expect(res.statusCode).toBe(503)
+        expect(res.headers['content-type']).toBe('application/health+json; charset=utf-8')
+        expect((res.json() as HealthDocument).status).toBe('fail')
+      }
+    })
+
     it('should shed over a real connection too', async () => {
       const app = await build({ underPressure: overHeapLimit })
       const address = await app.listen({ port: 0, host: '127.0.0.1' })
