@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs'
+import { authConfigCodes, authErrorCodes } from 'fastify-keel/auth'
+import { describe, expect, it } from 'vitest'
+
+const docs = readFileSync(new URL('../../docs/auth.md', import.meta.url), 'utf8')
+const start = docs.indexOf('## Error codes')
+const section = docs.slice(start, docs.indexOf('\n## ', start + 1))
+
+function tableRows(prefix: RegExp): string[][] {
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim().replace(/^`|`$/g, '')),
+    )
+    .filter((cells) => prefix.test(cells[0] ?? ''))
+}
+
+describe('auth', () => {
+  describe('docs', () => {
+    it('should document every client error code with its status', () => {
+      const documented = Object.fromEntries(
+        tableRows(/^(?!KEEL_ERR_)[A-Z_]+$/).map(([code, status]) => [code, Number(status)]),
+      )
+      const registry = Object.fromEntries(Object.entries(authErrorCodes).map(([code, info]) => [code, info.status]))
+      expect(documented).toEqual(registry)
+    })
+
+    it('should document every configuration error code', () => {
+      const documented = tableRows(/^KEEL_ERR_/).map(([code]) => code)
+      expect(documented.sort()).toEqual(Object.keys(authConfigCodes).sort())
+    })
+
+    it('should have one Options heading per option with its default', () => {
+      const options = [
+        'secret',
+        'issuer',
+        'audience',
+        'accessTokenTtl',
+        'refreshTokenTtl',
+        'clockTolerance',
+        'store',
+        'jwks',
+        'realm',
+        'verifyCache',
+      ]
+      for (const option of options) expect(docs).toContain(`### \`${option}\``)
+    })
+  })
+})

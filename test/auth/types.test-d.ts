@@ -1,0 +1,85 @@
+import Fastify from 'fastify'
+import {
+  type KeelAuthOptions,
+  type KeelAuthUser,
+  keelAuth,
+  MemoryTokenStore,
+  type TokenPair,
+  type TokenStore,
+} from 'fastify-keel/auth'
+import { describe, expectTypeOf, it } from 'vitest'
+
+// Users declare their own claims once, by declaration merging. (Optional here: the augmentation reaches
+// the whole type-checked program, including other tests and the example app.)
+declare module 'fastify-keel/auth' {
+  interface KeelUser {
+    tenantId?: string
+  }
+}
+
+describe('auth types', () => {
+  it('should type request.user with built-in and declared claims', async () => {
+    const app = Fastify()
+    await app.register(keelAuth, { secret: 'x'.repeat(32), issuer: 'i', audience: 'a' })
+    app.get<{ Params: { id: string } }>(
+      '/users/:id',
+      { onRequest: [app.authenticate, app.authorize('admin')] },
+      async (request) => {
+        expectTypeOf(request.user).toEqualTypeOf<KeelAuthUser>()
+        expectTypeOf(request.user.roles).toEqualTypeOf<string[]>()
+        expectTypeOf(request.user.sub).toEqualTypeOf<string>()
+        expectTypeOf(request.user.tenantId).toEqualTypeOf<string | undefined>()
+        expectTypeOf(request.user.exp).toEqualTypeOf<number>()
+        // @ts-expect-error claims that were never declared do not exist
+        request.user.email
+        return request.params.id
+      },
+    )
+  })
+
+  it('should require sub (and declared claims) in tokens.issue', async () => {
+    const app = Fastify()
+    expectTypeOf(app.tokens.issue({ sub: 'u1', roles: ['admin'], tenantId: 't' })).toEqualTypeOf<Promise<TokenPair>>()
+    // roles are optional
+    app.tokens.issue({ sub: 'u1', tenantId: 't' })
+    // @ts-expect-error a payload without sub is rejected
+    app.tokens.issue({ roles: ['admin'], tenantId: 't' })
+    // @ts-expect-error sub must be a string
+    app.tokens.issue({ sub: 1, tenantId: 't' })
+    // @ts-expect-error declared claims keep their type
+    app.tokens.issue({ sub: 'u1', tenantId: 7 })
+    expectTypeOf(app.tokens.rotate).parameter(0).toEqualTypeOf<string>()
+    expectTypeOf(app.tokens.revokeAll).returns.toEqualTypeOf<Promise<void>>()
+  })
+
+  it('should type authorize requirements and checks', () => {
+    const app = Fastify()
+    app.authorize('admin')
+    app.authorize(['admin', 'editor'])
+    app.authorize({ permissions: ['post:write'], check: (user) => user.tenantId === 't1' })
+    app.authorize({ check: async (user, request) => user.sub === request.id })
+    // @ts-expect-error a check must return a boolean
+    app.authorize({ check: () => 'yes' })
+    // @ts-expect-error roles are strings
+    app.authorize({ roles: [1] })
+  })
+
+  it('should type the options and stores', () => {
+    const options: KeelAuthOptions = {
+      secret: { keys: [{ kid: 'k1', algorithm: 'ES256', privateKey: '...' }], current: 'k1' },
+      issuer: 'i',
+      audience: 'a',
+      accessTokenTtl: '15m',
+      refreshTokenTtl: 2_592_000,
+      store: new MemoryTokenStore(),
+    }
+    expectTypeOf(options.store).toEqualTypeOf<TokenStore | undefined>()
+    // @ts-expect-error HS512 is not offered
+    const bad: KeelAuthOptions = {
+      secret: { keys: [{ kid: 'k', algorithm: 'HS512' }], current: 'k' },
+      issuer: 'i',
+      audience: 'a',
+    }
+    void bad
+  })
+})
