@@ -101,6 +101,7 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       })
+      expect(registered.body.user.updatedAt).toBe(registered.body.user.createdAt)
       expect(registered.headers.get('x-request-id')).toBeTruthy()
 
       const first = await api.login(email('alice'))

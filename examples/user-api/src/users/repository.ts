@@ -113,7 +113,10 @@ export class UsersRepository {
     const passwordHash = await this.hasher.hash(input.password)
     try {
       const rows = await this.db.query<UserRow>(
-        `INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING ${USER_COLUMNS}`,
+        // now() is the transaction's time: createdAt and updatedAt start out equal.
+        `INSERT INTO users (email, name, role, password_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, date_trunc('milliseconds', now()), date_trunc('milliseconds', now()))
+         RETURNING ${USER_COLUMNS}`,
         [normalizeEmail(input.email), input.name, input.role ?? 'user', passwordHash],
       )
       return toUser(rows[0]!)
