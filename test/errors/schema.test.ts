@@ -34,6 +34,9 @@ async function build(): Promise<FastifyInstance> {
       return reply.code(201).send({ id: 1 })
     },
   )
+  app.get('/typebox-ref', { schema: { response: { 409: Type.Ref(ProblemDetailsSchema) } } }, async () => {
+    throw new HttpError(409, 'Taken', { code: 'TAKEN', extensions: { field: 'email' } })
+  })
   app.get('/users/:id', { schema: { response: { '4xx': { $ref: 'ProblemDetails#' } } } }, async () => {
     throw new HttpError(404, 'User not found', { code: 'USER_NOT_FOUND', extensions: { id: 'x' } })
   })
@@ -63,6 +66,12 @@ describe('errors', () => {
       const app = await build()
       const body = expectProblem(await app.inject('/users/1'), 404, 'USER_NOT_FOUND')
       expect(body.id).toBe('x')
+    })
+
+    it('should be usable through TypeBox Type.Ref', async () => {
+      const app = await build()
+      const body = expectProblem(await app.inject('/typebox-ref'), 409, 'TAKEN')
+      expect(body.field).toBe('email')
     })
 
     it('should appear in the @fastify/swagger OpenAPI document', async () => {
