@@ -1,7 +1,7 @@
 // Two instances of the example on one PostgreSQL + Redis: they share the login limit, the refresh-token
 // families and the revocations, as replicas behind a load balancer must.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { describeWithDatabase, redisUrl } from '../helpers/services.js'
+import { describeWithDatabase, describeWithRedis } from '../helpers/services.js'
 import { ADMIN, type ApiResponse, postgresTarget, type Running, startApp, type Target, testConfig } from './harness.js'
 
 function code(response: ApiResponse<unknown>): unknown {
@@ -9,12 +9,15 @@ function code(response: ApiResponse<unknown>): unknown {
 }
 
 describeWithDatabase('example with two instances on PostgreSQL + Redis', (databaseUrl) => {
+  describeWithRedis('sharing Redis', (redisUrl) => defineTwoInstanceTests(databaseUrl, redisUrl))
+})
+
+function defineTwoInstanceTests(databaseUrl: string, redisUrl: string): void {
   let target: Target
   let a: Running
   let b: Running
 
   beforeAll(async () => {
-    if (redisUrl === undefined) throw new Error('KEEL_TEST_REDIS_URL must be set with KEEL_TEST_DATABASE_URL')
     target = await postgresTarget(databaseUrl, redisUrl)
     const config = testConfig(target, { loginRateLimit: 4 })
     a = await startApp(config)
@@ -88,4 +91,4 @@ describeWithDatabase('example with two instances on PostgreSQL + Redis', (databa
     )
     await b.api.login('changer@example.test', 'another-password')
   })
-})
+}
