@@ -507,8 +507,15 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
     })
 
     it('should stay healthy after the bad input', async () => {
-      const ready = await api.request('GET', '/health/ready')
+      const ready = await api.request<{ status: string; checks: Record<string, Array<{ status: string }>> }>(
+        'GET',
+        '/health/ready',
+      )
       expect(ready.status).toBe(200)
+      expect(ready.body.status).toBe('pass')
+      // Readiness checks the database, and Redis when the app uses it.
+      const expected = target.storage.redisUrl === undefined ? ['database'] : ['database', 'redis']
+      expect(Object.keys(ready.body.checks).sort()).toEqual(expected)
       expect((await api.request('GET', '/users/me', { token: userToken })).status).toBe(200)
     })
   })

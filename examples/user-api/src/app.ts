@@ -169,7 +169,9 @@ async function connect(config: AppConfig, app: App): Promise<{ db: Database; red
     if (applied.length > 0) app.log.info({ migrations: applied }, 'applied database migrations')
     if (config.redisUrl === undefined) return { db }
     const { Redis } = await import('ioredis')
-    const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 })
+    // No offline queue: while Redis is down, commands fail at once (readiness reports it, the rate limiter
+    // fails open) instead of piling up and hanging requests.
+    const redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     // Connection errors are retried by ioredis and surface in readiness; this listener keeps them from
     // crashing the process as unhandled 'error' events.
     redis.on('error', (error: Error) => app.log.debug({ err: error }, 'redis connection error'))
