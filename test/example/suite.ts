@@ -506,6 +506,20 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
       expect(cases.length).toBeGreaterThanOrEqual(30)
     })
 
+    it.each(['not-a-uuid', '00000000-0000-4000-8000-000000000000'])(
+      'should answer 401 to a valid token whose subject %s is no user',
+      async (sub) => {
+        const { accessToken } = await running.app.tokens.issue({ sub, roles: ['user'] })
+        expectProblem(await api.request('GET', '/users/me', { token: accessToken }), 401, 'TOKEN_INVALID')
+        expectProblem(await api.request('PATCH', '/users/me', { token: accessToken, body: { name: 'x' } }), 401)
+        const change = await api.request('PUT', '/users/me/password', {
+          token: accessToken,
+          body: { currentPassword: PASSWORD, newPassword: 'whatever-1' },
+        })
+        expect(change.status).toBe(400)
+      },
+    )
+
     it('should stay healthy after the bad input', async () => {
       const ready = await api.request<{ status: string; checks: Record<string, Array<{ status: string }>> }>(
         'GET',

@@ -8,7 +8,6 @@ import { appError } from '../codes.js'
 import {
   sortValue,
   type User,
-  type UserConflictError as UserConflict,
   UserConflictError,
   type UserSortField,
   type UsersRepository,
@@ -40,8 +39,7 @@ const bearer = [{ bearerAuth: [] }]
 
 function conflict(error: unknown): never {
   if (error instanceof UserConflictError) {
-    const reason: UserConflict['reason'] = error.reason
-    throw reason === 'LAST_ADMIN'
+    throw error.reason === 'LAST_ADMIN'
       ? appError('LAST_ADMIN', 'The last admin cannot be demoted or deleted')
       : appError('EMAIL_TAKEN', 'This email is already registered')
   }
@@ -57,8 +55,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
 
   async function currentUser(request: FastifyRequest): Promise<User> {
     const user = await users.findById(request.user.sub)
-    // The account was deleted after this token was issued.
-    if (user === undefined) throw httpErrors.unauthorized('This account no longer exists', { code: 'TOKEN_INVALID' })
+    if (user === undefined) throw accountGone()
     return user
   }
 
@@ -90,7 +87,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     },
     async (request) => {
       const user = await users.update(request.user.sub, { name: request.body.name })
-      if (user === undefined) throw httpErrors.unauthorized('This account no longer exists', { code: 'TOKEN_INVALID' })
+      if (user === undefined) throw accountGone()
       return { user }
     },
   )
@@ -212,6 +209,14 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       return reply.code(204).send(null)
     },
   )
+}
+
+/** A valid token whose account was deleted since: the same 401 as any token that no longer works. */
+function accountGone() {
+  return httpErrors.unauthorized('This account no longer exists', {
+    code: 'TOKEN_INVALID',
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  })
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

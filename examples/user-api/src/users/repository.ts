@@ -69,6 +69,9 @@ const SORT_COLUMNS: Readonly<Record<UserSortField, string>> = {
   name: 'name',
 }
 const UNIQUE_VIOLATION = '23505'
+// Ids come from validated params or from token subjects; anything else cannot name a row, and must not
+// reach a uuid column (PostgreSQL would reject the query with an error).
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function toIso(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString()
@@ -128,6 +131,7 @@ export class UsersRepository {
 
   /** The user with this id, or undefined. */
   async findById(id: string): Promise<User | undefined> {
+    if (!UUID.test(id)) return undefined
     const rows = await this.db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id])
     return rows[0] === undefined ? undefined : toUser(rows[0])
   }
@@ -169,6 +173,7 @@ export class UsersRepository {
 
   /** Replaces the password when `currentPassword` matches; false when it does not (or the user is gone). */
   async changePassword(id: string, currentPassword: string, newPassword: string): Promise<boolean> {
+    if (!UUID.test(id)) return false
     const rows = await this.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [id])
     const row = rows[0]
     if (row === undefined) return false
@@ -186,6 +191,7 @@ export class UsersRepository {
    * `UserConflictError('LAST_ADMIN')`; admins are locked first, so two concurrent demotions cannot both pass.
    */
   async update(id: string, changes: { name?: string | undefined; role?: Role | undefined }): Promise<User | undefined> {
+    if (!UUID.test(id)) return undefined
     return this.db.transaction(async (tx) => {
       if (changes.role === 'user') await this.assertNotLastAdmin(tx, id)
       const rows = await tx.query<UserRow>(
@@ -199,6 +205,7 @@ export class UsersRepository {
 
   /** Deletes a user; false when there was none. Deleting the last admin throws `UserConflictError('LAST_ADMIN')`. */
   async delete(id: string): Promise<boolean> {
+    if (!UUID.test(id)) return false
     return this.db.transaction(async (tx) => {
       await this.assertNotLastAdmin(tx, id)
       const rows = await tx.query('DELETE FROM users WHERE id = $1 RETURNING id', [id])
