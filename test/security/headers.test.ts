@@ -56,6 +56,30 @@ describe('security', () => {
       expect(res.headers['x-powered-by']).toBeUndefined()
     })
 
+    it("should send none of helmet's HTML-page headers by default", async () => {
+      const app = await build({ rateLimit: false })
+      const res = await app.inject('/items')
+      const securityHeaders = Object.keys(res.headers).filter(
+        (name) => !['content-type', 'content-length', 'date', 'connection', 'keep-alive'].includes(name),
+      )
+      expect(securityHeaders.sort()).toEqual(Object.keys(apiHeaders).sort())
+    })
+
+    it.each([
+      ['originAgentCluster', 'origin-agent-cluster', '?1'],
+      ['xDnsPrefetchControl', 'x-dns-prefetch-control', 'off'],
+      ['dnsPrefetchControl', 'x-dns-prefetch-control', 'off'],
+      ['xDownloadOptions', 'x-download-options', 'noopen'],
+      ['xPermittedCrossDomainPolicies', 'x-permitted-cross-domain-policies', 'none'],
+      ['xXssProtection', 'x-xss-protection', '0'],
+      ['xssFilter', 'x-xss-protection', '0'],
+    ])('should send a header keel leaves off when helmet option %s is true', async (option, header, value) => {
+      const app = await build({ helmet: { [option]: true } })
+      const res = await app.inject('/items')
+      expect(res.headers[header]).toBe(value)
+      expect(res.headers).toMatchObject(apiHeaders)
+    })
+
     it('should send the header set on a 429', async () => {
       const app = await build({ rateLimit: { max: 1 } })
       await app.inject('/items')
