@@ -1,5 +1,5 @@
-// One benchmark server process, started by bench/run.mjs as `node --import tsx bench/child.ts <scenario>`
-// with an IPC channel. Protocol (parent ⇄ child):
+// One benchmark server process, started by bench/run.mjs as `node bench/results/package/bench-child.js
+// <scenario>` (this file bundled by esbuild, keel from the built package) with an IPC channel. Protocol (parent ⇄ child):
 //   child → { type: 'ready', port, path, headers, expectStatus, expectContentType }  (HTTP scenarios)
 //         | { type: 'ready', rotation: true }                                          (rotation scenarios)
 //         | { type: 'skipped', reason } | { type: 'error', message }

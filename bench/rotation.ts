@@ -1,21 +1,13 @@
 // Refresh-token rotation throughput: `app.tokens.rotate` called in a loop by several concurrent
 // "sessions" (each rotates its own token chain, as real clients do), in-process, no HTTP.
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { KeelTokens, TokenStore } from 'fastify-keel/auth'
 import { Redis } from 'ioredis'
-import { loadExport, NotBuiltError, SECRET, SkipScenario } from './servers.js'
+import { SECRET, SkipScenario } from './servers.js'
 
 /** Concurrent rotation chains. */
 const SESSIONS = 16
-
-interface TokenPair {
-  accessToken: string
-  refreshToken: string
-}
-interface Tokens {
-  issue(claims: { sub: string; roles?: string[] }): Promise<TokenPair>
-  rotate(refreshToken: string): Promise<TokenPair>
-}
 
 /** What a rotation run reports back to the harness. */
 export interface RotationResult {
@@ -53,8 +45,8 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
 }
 
-async function prepare(store: unknown): Promise<{ app: FastifyInstance; tokens: Tokens }> {
-  const keelAuth = await loadExport<FastifyPluginAsync<Record<string, unknown>>>('fastify-keel/auth', 'keelAuth')
+async function prepare(store: TokenStore | undefined): Promise<{ app: FastifyInstance; tokens: KeelTokens }> {
+  const { keelAuth } = await import('fastify-keel/auth')
   const app = Fastify({ logger: false })
   await app.register(keelAuth, {
     secret: SECRET,
@@ -63,12 +55,10 @@ async function prepare(store: unknown): Promise<{ app: FastifyInstance; tokens: 
     ...(store === undefined ? {} : { store }),
   })
   await app.ready()
-  const tokens = Reflect.get(app, 'tokens') as Tokens | undefined
-  if (tokens === undefined) throw new NotBuiltError('app.tokens from fastify-keel/auth')
-  return { app, tokens }
+  return { app, tokens: app.tokens }
 }
 
-function bench(tokens: Tokens): RotationBench['run'] {
+function bench(tokens: KeelTokens): RotationBench['run'] {
   return async (seconds) => {
     const latencies: number[] = []
     const deadline = performance.now() + seconds * 1000
@@ -92,16 +82,13 @@ function bench(tokens: Tokens): RotationBench['run'] {
 /** Rotation scenarios by name. */
 export const rotations: Record<string, () => Promise<RotationBench>> = {
   async 'rotate memory'() {
-    const MemoryTokenStore = await loadExport<new () => unknown>('fastify-keel/auth', 'MemoryTokenStore')
+    const { MemoryTokenStore } = await import('fastify-keel/auth')
     const { app, tokens } = await prepare(new MemoryTokenStore())
     return { run: bench(tokens), close: () => app.close() }
   },
 
   async 'rotate redis'() {
-    const RedisTokenStore = await loadExport<new (client: Redis, options: { prefix: string }) => unknown>(
-      'fastify-keel/auth',
-      'RedisTokenStore',
-    )
+    const { RedisTokenStore } = await import('fastify-keel/auth')
     const client = await connectRedis()
     const prefix = `keel-bench:${randomUUID()}:`
     const { app, tokens } = await prepare(new RedisTokenStore(client, { prefix }))

@@ -10,7 +10,7 @@
 //   npm run bench -- --cpu-prof        write a V8 CPU profile per server to bench/results/profiles/
 //   options: --passes N --duration S --warmup S --connections N --check-budget
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,6 +20,13 @@ import { summarizeProfile } from './profile.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const resultsDir = join(root, 'bench', 'results')
+/**
+ * What the server children run: a copy of the package (tsup build of the sources, with the package's
+ * `name`, `type` and `exports`) and the bundled child script inside it, so `import('fastify-keel')`
+ * resolves to the built files by the package's self-reference, as in a user's app.
+ */
+const packageDir = join(resultsDir, 'package')
+const childScript = join(packageDir, 'bench-child.js')
 const ORIGIN = 'https://app.example.com'
 
 /** Scenario names in table order; must match bench/servers.ts and bench/rotation.ts. */
@@ -106,16 +113,55 @@ function pinSelf() {
   }
 }
 
+/** Scenarios whose server loads nothing from fastify-keel: they need no build. */
+const THIRD_PARTY_ONLY = ['bare', 'hand-wired', 'hand-wired+jwt', 'express']
+
+/**
+ * Builds what the children run: the package with the project's tsup config (into bench/results/package,
+ * never the shared dist/; no .d.ts, which nothing here reads) when a selected scenario loads keel, and
+ * bench/child.ts bundled by esbuild with every package left external (under a second either way).
+ */
+async function buildChildren(scenarios) {
+  rmSync(packageDir, { recursive: true, force: true })
+  mkdirSync(packageDir, { recursive: true })
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  writeFileSync(
+    join(packageDir, 'package.json'),
+    `${JSON.stringify({ name: manifest.name, private: true, type: manifest.type, exports: manifest.exports }, null, 2)}\n`,
+  )
+  if (scenarios.some((name) => !THIRD_PARTY_ONLY.includes(name))) {
+    const started = Date.now()
+    const { build } = await import('tsup')
+    await build({ outDir: join(packageDir, 'dist'), dts: false, sourcemap: false, silent: true })
+    log(`bench: built fastify-keel with tsup in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  }
+  const esbuild = await import('esbuild')
+  await esbuild.build({
+    entryPoints: { 'bench-child': join(root, 'bench', 'child.ts') },
+    outdir: packageDir,
+    // Split, so bench/rotation.ts (and ioredis with it) stays a lazy import as in the sources.
+    splitting: true,
+    bundle: true,
+    // tsconfig's paths would map fastify-keel to src/: keep it external, so it resolves to the build.
+    packages: 'external',
+    external: ['fastify-keel', 'fastify-keel/*'],
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  })
+}
+
 /** Starts one server child (pinned to core 0) and waits for its first message. */
 function startChild(name, { cpuProf, tag }) {
-  const nodeArgs = ['--import', 'tsx']
+  const nodeArgs = []
   if (cpuProf) {
-    // One folder per child: node writes one profile per thread (the tsx loader has its own).
+    // One folder per child: node writes one profile per thread.
     const dir = join(resultsDir, 'profiles', tag)
     mkdirSync(dir, { recursive: true })
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`)
   }
-  const args = [...nodeArgs, join(root, 'bench', 'child.ts'), name]
+  const args = [...nodeArgs, childScript, name]
   const [command, commandArgs] = hasTaskset
     ? ['taskset', ['-c', '0', process.execPath, ...args]]
     : [process.execPath, args]
@@ -373,6 +419,7 @@ async function main() {
     return
   }
   if (config.cpuProf) rmSync(join(resultsDir, 'profiles'), { recursive: true, force: true })
+  await buildChildren(config.scenarios)
   const pinned = pinSelf()
   log(
     `bench: ${config.mode} mode, ${config.scenarios.length} scenario(s), ${config.passes} pass(es), ` +

@@ -2,22 +2,18 @@
 // the load generator must send and what it must get back. Every server answers the same route: GET JSON
 // `{ hello: 'world' }` with a response schema (Express has no schemas; it sends the same body).
 //
-// keel plugins are loaded by name at run time (`loadExport`), not imported statically: a plugin that has
-// not landed yet makes its scenario "skipped (not built yet)" instead of breaking the type check or the run.
-// Third-party plugins are imported inside the builder that uses them, so each server process loads only its
-// own stack and the RSS column compares like with like.
+// keel is imported with typed `import('fastify-keel…')` expressions: `tsc` checks every name and option
+// against the sources (so API drift breaks the type check), while at run time each server process still
+// loads only its own stack, and the RSS column compares like with like. The harness runs this file bundled
+// by esbuild with every package external, so `fastify-keel` resolves to the built package (see bench/run.mjs).
+// Third-party plugins are imported inside the builder that uses them, for the same reason.
 import { createSecretKey, randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { TSchema } from '@sinclair/typebox'
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyPluginAsync,
-  type FastifyReply,
-  type FastifyRequest,
-  type onRequestHookHandler,
-} from 'fastify'
+import type { Static } from '@sinclair/typebox'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { KeelAuthOptions } from 'fastify-keel/auth'
+import type { KeelSecurityOptions } from 'fastify-keel/security'
 
 /** The origin every request carries, and the only one on the CORS allowlists. */
 export const ORIGIN = 'https://app.example.com'
@@ -46,38 +42,6 @@ export interface BenchServer {
 /** Thrown while building a scenario that cannot run here; the table shows it as "skipped (<message>)". */
 export class SkipScenario extends Error {
   override name = 'SkipScenario'
-}
-
-/** Thrown when a keel export the scenario needs does not exist yet. */
-export class NotBuiltError extends SkipScenario {
-  constructor(what: string) {
-    super(`not built yet: ${what}`)
-  }
-}
-
-/** Loads `name` from the public entry `specifier` (resolved to src by tsx), or throws NotBuiltError. */
-export async function loadExport<T>(specifier: string, name: string): Promise<T> {
-  let mod: Record<string, unknown>
-  try {
-    mod = (await import(specifier)) as Record<string, unknown>
-  } catch (error) {
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
-    throw new NotBuiltError(`${specifier} does not load: ${message}`)
-  }
-  const value = mod[name]
-  if (value === undefined) throw new NotBuiltError(`${name} from ${specifier}`)
-  return value as T
-}
-
-type AnyPlugin = FastifyPluginAsync<Record<string, unknown>>
-interface TokenIssuer {
-  issue(claims: { sub: string; roles?: string[] }): Promise<{ accessToken: string }>
-}
-
-function decorator<T>(app: FastifyInstance, name: string): T {
-  const value: unknown = Reflect.get(app, name)
-  if (value === undefined || value === null) throw new Error(`app.${name} is missing after registering the plugin`)
-  return value as T
 }
 
 const helloSchema = {
@@ -146,28 +110,28 @@ async function handWiredApp(): Promise<FastifyInstance> {
   return app
 }
 
-/** keel preset options shared by every keel scenario. */
-function keelOptions(auth: Record<string, unknown> | false): Record<string, unknown> {
-  return {
-    security: { cors: { origins: [ORIGIN] }, rateLimit: { max: RATE_LIMIT_MAX } },
-    pagination: true,
-    auth,
-  }
-}
+const securityOptions = {
+  cors: { origins: [ORIGIN] },
+  rateLimit: { max: RATE_LIMIT_MAX },
+} satisfies KeelSecurityOptions
 
-const authOptions = { secret: SECRET, issuer: ISSUER, audience: AUDIENCE, accessTokenTtl: '1h' }
+const authOptions = {
+  secret: SECRET,
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  accessTokenTtl: '1h',
+} satisfies KeelAuthOptions
 
-async function keelApp(auth: Record<string, unknown> | false): Promise<FastifyInstance> {
-  const keel = await loadExport<AnyPlugin>('fastify-keel', 'keel')
+async function keelApp(auth: KeelAuthOptions | false): Promise<FastifyInstance> {
+  const { keel } = await import('fastify-keel')
   const app = bareApp()
-  await app.register(keel, keelOptions(auth))
+  await app.register(keel, { security: securityOptions, pagination: true, auth })
   return app
 }
 
 async function bearer(app: FastifyInstance): Promise<Record<string, string>> {
   await app.ready()
-  const tokens = decorator<TokenIssuer>(app, 'tokens')
-  const { accessToken } = await tokens.issue({ sub: 'bench-user', roles: ['user'] })
+  const { accessToken } = await app.tokens.issue({ sub: 'bench-user', roles: ['user'] })
   return { authorization: `Bearer ${accessToken}` }
 }
 
@@ -182,10 +146,9 @@ const makeUsers = () =>
   }))
 
 /** A keel plugin registered alone on bare Fastify, for the ablation. */
-async function alone(specifier: string, name: string, options: Record<string, unknown> = {}): Promise<BenchServer> {
-  const plugin = await loadExport<AnyPlugin>(specifier, name)
+async function alone(register: (app: FastifyInstance) => Promise<unknown>): Promise<BenchServer> {
   const app = bareApp()
-  await app.register(plugin, options)
+  await register(app)
   app.get('/', { schema: helloSchema }, hello)
   return fastifyServer(app)
 }
@@ -273,8 +236,7 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
 
   async 'keel+auth'() {
     const app = await keelApp(authOptions)
-    const authenticate = decorator<onRequestHookHandler>(app, 'authenticate')
-    app.get('/', { schema: helloSchema, onRequest: [authenticate] }, hello)
+    app.get('/', { schema: helloSchema, onRequest: [app.authenticate] }, hello)
     return fastifyServer(app, { headers: await bearer(app) })
   },
 
@@ -292,17 +254,14 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
       },
       { additionalProperties: false },
     )
-    const Paginated = await loadExport<(item: TSchema) => TSchema>('fastify-keel/pagination', 'Paginated')
-    const offsetQuery = await loadExport<unknown>('fastify-keel/pagination', 'OffsetPaginationQuery')
-    const paginate = await loadExport<(items: unknown[], total: number, query: unknown) => unknown>(
-      'fastify-keel/pagination',
-      'paginate',
-    )
+    const { Paginated, OffsetPaginationQuery, paginate } = await import('fastify-keel/pagination')
     const app = await keelApp(authOptions)
-    const authenticate = decorator<onRequestHookHandler>(app, 'authenticate')
-    app.get(
+    app.get<{ Querystring: Static<typeof OffsetPaginationQuery> }>(
       '/users',
-      { schema: { querystring: offsetQuery, response: { 200: Paginated(userSchema) } }, onRequest: [authenticate] },
+      {
+        schema: { querystring: OffsetPaginationQuery, response: { 200: Paginated(userSchema) } },
+        onRequest: [app.authenticate],
+      },
       async (request) => paginate(users, 100, request.query),
     )
     return fastifyServer(app, { path: '/users?page=1&limit=20', headers: await bearer(app) })
@@ -321,18 +280,17 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
 
 /** Ablation: each keel plugin alone on bare Fastify (`npm run bench -- --ablation`). */
 export const ablation: Record<string, () => Promise<BenchServer>> = {
-  'bare+request-id': () => alone('fastify-keel/request-id', 'keelRequestId'),
-  'bare+errors': () => alone('fastify-keel/errors', 'keelErrors'),
+  'bare+request-id': () => alone(async (app) => app.register((await import('fastify-keel/request-id')).keelRequestId)),
+  'bare+errors': () => alone(async (app) => app.register((await import('fastify-keel/errors')).keelErrors)),
   'bare+security': () =>
-    alone('fastify-keel/security', 'keelSecurity', { cors: { origins: [ORIGIN] }, rateLimit: { max: RATE_LIMIT_MAX } }),
-  'bare+health': () => alone('fastify-keel/health', 'keelHealth'),
-  'bare+pagination': () => alone('fastify-keel/pagination', 'keelPagination'),
+    alone(async (app) => app.register((await import('fastify-keel/security')).keelSecurity, securityOptions)),
+  'bare+health': () => alone(async (app) => app.register((await import('fastify-keel/health')).keelHealth)),
+  'bare+pagination': () => alone(async (app) => app.register((await import('fastify-keel/pagination')).keelPagination)),
   async 'bare+auth'() {
-    const keelAuth = await loadExport<AnyPlugin>('fastify-keel/auth', 'keelAuth')
+    const { keelAuth } = await import('fastify-keel/auth')
     const app = bareApp()
     await app.register(keelAuth, authOptions)
-    const authenticate = decorator<onRequestHookHandler>(app, 'authenticate')
-    app.get('/', { schema: helloSchema, onRequest: [authenticate] }, hello)
+    app.get('/', { schema: helloSchema, onRequest: [app.authenticate] }, hello)
     return fastifyServer(app, { headers: await bearer(app) })
   },
 }
