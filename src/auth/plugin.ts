@@ -39,6 +39,43 @@ function stamp(): number {
   return lastStamp
 }
 
+function tokenAsCacheKey(token: string): string {
+  return token
+}
+
+/** fast-jwt warns about every custom `cacheKeyBuilder`, because one that maps two tokens to one key is unsafe. */
+const customCacheKeyWarning = 'FAST_JWT_CACHE_KEY_BUILDER_SECURITY_RISK'
+
+let muting = 0
+let originalEmitWarning: typeof process.emitWarning | undefined
+
+/**
+ * Runs `register` with fast-jwt's custom-cache-key warning muted: keel's key is the token itself, which cannot
+ * collide, so the warning would only alarm users at every boot. Any other warning passes through. Counted, so
+ * apps booting concurrently restore the original `process.emitWarning` exactly once, after the last one.
+ */
+async function withoutCacheKeyWarning(register: () => Promise<void>): Promise<void> {
+  if (muting++ === 0) {
+    const emitWarning = process.emitWarning
+    originalEmitWarning = emitWarning
+    process.emitWarning = function keelEmitWarning(this: NodeJS.Process, ...args: unknown[]): void {
+      const options = args[1]
+      // emitWarning(warning, { code }) or the older emitWarning(warning, type, code)
+      const code = typeof options === 'object' && options !== null ? (options as { code?: unknown }).code : args[2]
+      if (code === customCacheKeyWarning) return
+      Reflect.apply(emitWarning, this, args)
+    } as typeof emitWarning
+  }
+  try {
+    await register()
+  } finally {
+    if (--muting === 0 && originalEmitWarning !== undefined) {
+      process.emitWarning = originalEmitWarning
+      originalEmitWarning = undefined
+    }
+  }
+}
+
 function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url')
 }
@@ -70,6 +107,10 @@ function jwtOptions(key: ResolvedKey, config: ResolvedAuthOptions): FastifyJWTOp
       requiredClaims: ['sub', 'iat', 'exp', 'jti', issuedAtMsClaim],
       complete: true,
       cache: config.verifyCache > 0 ? config.verifyCache : false,
+      // The token itself is the cache key: an exact match, so two tokens never share an entry, without
+      // fast-jwt's default SHA-256 of the whole token on every request (most of a cache hit's cost). The
+      // cache holds at most `verifyCache` entries of at most `maxTokenLength` characters each.
+      cacheKeyBuilder: tokenAsCacheKey,
     },
     // Kept inside a private child context; a name no app uses, to be safe anyway.
     decoratorName: 'keelAuthPayload',
@@ -91,12 +132,14 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
   // One @fastify/jwt per key, each in its own encapsulated context: its decorators (`jwt`, `jwtVerify`, …)
   // never reach the app, so an app can register its own @fastify/jwt before or after this plugin.
   const byKid = new Map<string, KeyVerifier>()
-  for (const key of config.keys.values()) {
-    await app.register(async function keelAuthJwt(child: FastifyInstance) {
-      await child.register(fastifyJwt, jwtOptions(key, config))
-      byKid.set(key.kid, { kid: key.kid, jwt: child.jwt as JWT })
-    })
-  }
+  await withoutCacheKeyWarning(async () => {
+    for (const key of config.keys.values()) {
+      await app.register(async function keelAuthJwt(child: FastifyInstance) {
+        await child.register(fastifyJwt, jwtOptions(key, config))
+        byKid.set(key.kid, { kid: key.kid, jwt: child.jwt as JWT })
+      })
+    }
+  })
   const signer = byKid.get(config.current.kid)!.jwt
   // Tokens we sign share their header segment per key: find the key by a map lookup, without parsing.
   const bySegment = new Map<string, KeyVerifier>()

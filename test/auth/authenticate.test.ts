@@ -107,6 +107,45 @@ describe('auth', () => {
       }
     })
 
+    it('should reject a token one character away from one the verify cache holds', async () => {
+      const app = await buildApp()
+      try {
+        const { accessToken } = await app.tokens.issue({ sub: 'u', roles: [] })
+        expect((await app.inject({ url: '/me', headers: bearer(accessToken) })).statusCode).toBe(200)
+        const last = accessToken.at(-1) === 'A' ? 'B' : 'A'
+        const tampered = [
+          `${accessToken.slice(0, -1)}${last}`,
+          `${accessToken}A`,
+          accessToken.slice(0, -1),
+          accessToken.replace('.', '.e'),
+        ]
+        for (const token of tampered) {
+          const res = await app.inject({ url: '/me', headers: bearer(token) })
+          expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 401, code: 'TOKEN_INVALID' })
+        }
+        expect((await app.inject({ url: '/me', headers: bearer(accessToken) })).statusCode).toBe(200)
+      } finally {
+        await app.close()
+      }
+    })
+
+    it("should not print fast-jwt's custom cache key warning, and let other warnings through", async () => {
+      const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
+      try {
+        const app = await buildApp()
+        await app.ready()
+        await app.close()
+        const codes = emitWarning.mock.calls.map(([, options]) =>
+          typeof options === 'object' && options !== null ? (options as { code?: string }).code : undefined,
+        )
+        expect(codes).not.toContain('FAST_JWT_CACHE_KEY_BUILDER_SECURITY_RISK')
+        process.emitWarning('other', { code: 'KEEL_TEST_WARNING' })
+        expect(emitWarning).toHaveBeenLastCalledWith('other', { code: 'KEEL_TEST_WARNING' })
+      } finally {
+        emitWarning.mockRestore()
+      }
+    })
+
     it('should accept a token within clockTolerance after exp', async () => {
       vi.useFakeTimers({ toFake: ['Date'] })
       vi.setSystemTime(new Date('2030-01-01T00:00:00Z'))
