@@ -30,14 +30,14 @@ export type PaginationErrorCode = keyof typeof PAGINATION_ERROR_CODES
 export const PAGINATION_CONFIG_CODES = Object.freeze({
   KEEL_ERR_PAGINATION_INVALID_OPTION: {
     when: 'the options of `keelPagination` are not an object or hold an unknown name',
-    fix: 'pass only `cursorSecret`',
+    fix: 'pass only `cursorSecret` and `maxCursorLength`',
   },
   KEEL_ERR_PAGINATION_ALREADY_REGISTERED: {
     when: '`keelPagination` is registered where `app.pagination` already exists (twice, or again in a child context)',
     fix: 'register it once, at the root; a child context cannot change `cursorSecret`',
   },
   KEEL_ERR_PAGINATION_INVALID_LIMIT: {
-    when: '`defaultLimit`, `maxLimit`, `maxPage` or `maxCursorLength` is not a positive integer, or `defaultLimit` > `maxLimit`',
+    when: '`defaultLimit`, `maxLimit`, `maxPage` or `maxCursorLength` (of a schema factory or `keelPagination`) is not a positive integer, or `defaultLimit` > `maxLimit`',
     fix: 'use integers such as `{ defaultLimit: 20, maxLimit: 100 }`',
   },
   KEEL_ERR_PAGINATION_INVALID_SORT: {

@@ -50,7 +50,9 @@ export interface DecodeCursorOptions<T extends readonly CursorValueType[] = read
 export const DEFAULT_MAX_CURSOR_LENGTH = 512
 const MIN_SECRET_BYTES = 32
 const TAG_BYTES = 16
-const TAG_CHARS = 22 // base64url of 16 bytes, unpadded
+// base64url of 16 bytes, unpadded. Checked as a pattern, not a length: `.length` counts UTF-16 units, so a
+// tag with a multibyte character would pass a length check and then throw in `timingSafeEqual` (a 500).
+const TAG_PATTERN = /^[A-Za-z0-9_-]{22}$/
 const VERSION_PREFIX = '[1,'
 
 function invalidCursor(): HttpError {
@@ -141,7 +143,7 @@ export function encodeCursor(values: CursorValues, options?: EncodeCursorOptions
 }
 
 function verifyTag(secret: CursorSecret, payload: string, given: string): boolean {
-  if (given.length !== TAG_CHARS) return false
+  if (!TAG_PATTERN.test(given)) return false
   const givenBytes = Buffer.from(given)
   let ok = false
   // Every key is tried (no early exit), so timing does not reveal which key matched.

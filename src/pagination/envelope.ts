@@ -45,7 +45,8 @@ export interface CursorPageOptions {
   maxLength?: number | undefined
 }
 
-function checkCount(name: string, value: number, min: number): void {
+/** Throws a `TypeError` unless `value` is a safe integer >= `min`; shared by the envelope and `linkHeader`. */
+export function checkCount(name: string, value: number, min: number): void {
   if (!Number.isSafeInteger(value) || value < min) {
     throw new TypeError(`${name} must be an integer >= ${min}, got ${String(value)}`)
   }

@@ -1,3 +1,5 @@
+import { checkCount } from './envelope.js'
+
 /** Values of a query object, as `request.query` holds them after validation. */
 export type LinkQuery = Readonly<Record<string, unknown>>
 
@@ -70,6 +72,8 @@ function link(base: string, params: URLSearchParams, rel: string): string {
  * Expose the header to browsers with CORS `exposedHeaders: ['link']`.
  *
  * @param input - `{ url, query?, page, limit, total }` (offset) or `{ url, query?, nextCursor, limit? }` (cursor).
+ * @throws TypeError when `page`/`limit` are not integers >= 1, `total` not an integer >= 0, or
+ *   `nextCursor` is neither a string nor null/undefined (the same checks as `paginate`/`cursorPage`).
  * @example
  * const link = linkHeader({ url: request.url, page, limit, total })
  * if (link) reply.header('link', link)
@@ -79,12 +83,20 @@ function link(base: string, params: URLSearchParams, rel: string): string {
 export function linkHeader(input: OffsetLinkInput | CursorLinkInput): string {
   const [base, params] = buildParams(input.url, input.query)
   if ('nextCursor' in input) {
+    if (input.limit !== undefined) checkCount('limit', input.limit, 1)
     if (input.nextCursor === null || input.nextCursor === undefined) return ''
+    if (typeof input.nextCursor !== 'string') {
+      throw new TypeError(`nextCursor must be a string, null or undefined, got ${typeof input.nextCursor}`)
+    }
     if (input.limit !== undefined) params.set('limit', String(input.limit))
     params.set('cursor', input.nextCursor)
     return link(base, params, 'next')
   }
   const { page, limit, total } = input
+  // Unchecked, limit 0 makes `last` Infinity and a fraction or NaN makes links to pages that do not exist.
+  checkCount('page', page, 1)
+  checkCount('limit', limit, 1)
+  checkCount('total', total, 0)
   const last = Math.max(1, Math.ceil(total / limit))
   params.set('page', '1')
   params.set('limit', String(limit))

@@ -8,11 +8,12 @@ import {
   type CursorValues,
   type CursorValuesOf,
   type CursorValueType,
+  DEFAULT_MAX_CURSOR_LENGTH,
   decodeCursor,
   encodeCursor,
 } from './cursor.js'
 import { type CursorPaginatedResult, cursorPage } from './envelope.js'
-import { CursorPaginationMeta, PaginationMeta } from './schemas.js'
+import { CursorPaginationMeta, PaginationMeta, positiveInteger } from './schemas.js'
 
 /** Options of {@link keelPagination}. */
 export interface KeelPaginationOptions {
@@ -22,16 +23,22 @@ export interface KeelPaginationOptions {
    * @default undefined (cursors are opaque but unsigned)
    */
   cursorSecret?: CursorSecret | undefined
+  /**
+   * The longest cursor `app.pagination` produces and accepts. Set it to the `maxCursorLength` of your
+   * `cursorQuery` schemas when you raise that above 512, or longer cursors are `INVALID_CURSOR`.
+   * @default 512
+   */
+  maxCursorLength?: number | undefined
 }
 
-/** `app.pagination`: the cursor helpers bound to the plugin's `cursorSecret`. */
+/** `app.pagination`: the cursor helpers bound to the plugin's `cursorSecret` and `maxCursorLength`. */
 export interface KeelPaginationDecorator {
-  /** `encodeCursor(values, { secret: cursorSecret })`. */
+  /** `encodeCursor(values, { secret: cursorSecret, maxLength: maxCursorLength })`. */
   encodeCursor(values: CursorValues): string
-  /** `decodeCursor(cursor, { secret: cursorSecret, types })`; throws `INVALID_CURSOR` (400). */
+  /** `decodeCursor(cursor, { secret: cursorSecret, maxLength: maxCursorLength, types })`; throws `INVALID_CURSOR` (400). */
   decodeCursor<const T extends readonly CursorValueType[]>(cursor: string, types: T): CursorValuesOf<T>
   decodeCursor(cursor: string): CursorValue[]
-  /** `cursorPage(items, { limit, secret: cursorSecret }, getCursor)`. */
+  /** `cursorPage(items, { limit, secret: cursorSecret, maxLength: maxCursorLength }, getCursor)`. */
   cursorPage<T>(
     items: T[],
     query: { limit: number },
@@ -39,9 +46,14 @@ export interface KeelPaginationDecorator {
   ): CursorPaginatedResult<T>
 }
 
-const KNOWN_OPTIONS = new Set(['cursorSecret'])
+const KNOWN_OPTIONS = new Set(['cursorSecret', 'maxCursorLength'])
 
-function resolveOptions(opts: unknown): { cursorSecret: CursorSecret | undefined } {
+interface PaginationConfig {
+  cursorSecret: CursorSecret | undefined
+  maxCursorLength: number
+}
+
+function resolveOptions(opts: unknown): PaginationConfig {
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     throw new KeelConfigError(
       'KEEL_ERR_PAGINATION_INVALID_OPTION',
@@ -56,19 +68,25 @@ function resolveOptions(opts: unknown): { cursorSecret: CursorSecret | undefined
       )
     }
   }
-  const { cursorSecret } = opts as KeelPaginationOptions
+  const { cursorSecret, maxCursorLength } = opts as KeelPaginationOptions
   if (cursorSecret !== undefined) assertCursorSecret(cursorSecret)
-  return Object.freeze({ cursorSecret })
+  return Object.freeze({
+    cursorSecret,
+    maxCursorLength: positiveInteger('maxCursorLength', maxCursorLength, DEFAULT_MAX_CURSOR_LENGTH),
+  })
 }
 
-function createDecorator(secret: CursorSecret | undefined): KeelPaginationDecorator {
-  const encodeOptions = Object.freeze({ secret })
+function createDecorator({
+  cursorSecret: secret,
+  maxCursorLength: maxLength,
+}: PaginationConfig): KeelPaginationDecorator {
+  const cursorOptions = Object.freeze({ secret, maxLength })
   return Object.freeze({
-    encodeCursor: (values: CursorValues) => encodeCursor(values, encodeOptions),
+    encodeCursor: (values: CursorValues) => encodeCursor(values, cursorOptions),
     decodeCursor: (cursor: string, types?: readonly CursorValueType[]) =>
-      types === undefined ? decodeCursor(cursor, encodeOptions) : decodeCursor(cursor, { secret, types }),
+      types === undefined ? decodeCursor(cursor, cursorOptions) : decodeCursor(cursor, { secret, maxLength, types }),
     cursorPage: <T>(items: T[], query: { limit: number }, getCursor: (lastItem: T) => CursorValues) =>
-      cursorPage(items, { limit: query.limit, secret }, getCursor),
+      cursorPage(items, { limit: query.limit, secret, maxLength }, getCursor),
   }) as KeelPaginationDecorator
 }
 
@@ -85,16 +103,18 @@ const plugin: FastifyPluginAsync<KeelPaginationOptions> = async (app, opts) => {
   for (const schema of [PaginationMeta, CursorPaginationMeta]) {
     if (app.getSchema(schema.$id as string) === undefined) app.addSchema(schema)
   }
-  app.decorate('pagination', createDecorator(config.cursorSecret))
+  app.decorate('pagination', createDecorator(config))
 }
 
 /**
  * Registers the pagination meta schemas (`KeelPaginationMeta`, `KeelCursorPaginationMeta`) as shared
- * schemas and decorates `app.pagination` with cursor helpers bound to `cursorSecret`. It adds no hooks:
+ * schemas and decorates `app.pagination` with cursor helpers bound to `cursorSecret` and `maxCursorLength`. It adds no hooks:
  * the schemas and helpers of `fastify-keel/pagination` also work without it.
  *
  * @example
  * await app.register(keelPagination, { cursorSecret: process.env.CURSOR_SECRET })
+ * // with cursorQuery({ maxCursorLength: 2048 }) on the routes:
+ * await app.register(keelPagination, { cursorSecret: process.env.CURSOR_SECRET, maxCursorLength: 2048 })
  * @see docs/pagination.md
  */
 export const keelPagination = fp(plugin, { name: 'fastify-keel-pagination', fastify: '5.x' })

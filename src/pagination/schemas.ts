@@ -61,7 +61,8 @@ export type CursorPaginatedSchema<T extends TSchema> = TObject<{
   pagination: CursorPaginationMetaSchema
 }>
 
-function positiveInteger(name: string, value: unknown, fallback: number): number {
+/** `value`, or `fallback` when undefined; `KEEL_ERR_PAGINATION_INVALID_LIMIT` unless a positive safe integer. */
+export function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
     throw new KeelConfigError(

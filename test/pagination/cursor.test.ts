@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
-import { HttpError } from 'fastify-keel/errors'
+import { HttpError, keelErrors } from 'fastify-keel/errors'
 import { CursorPaginationQuery, decodeCursor, encodeCursor } from 'fastify-keel/pagination'
 import { describe, expect, it } from 'vitest'
 
@@ -61,6 +61,19 @@ describe('pagination', () => {
   const signed = encodeCursor(['2024-01-01', 5], { secret })
   const [signedPayload, signedTag] = signed.split('.') as [string, string]
   const forgedPayload = b64('[1,"2024-01-01",6]')
+  // Tags of 22 UTF-16 units that are not 22 ASCII bytes (or not base64url): a length check alone lets
+  // them reach `timingSafeEqual`, which throws on unequal byte lengths (a 500).
+  const forgedTags: [string, string][] = [
+    ['tag ending in a two-byte character', `${'A'.repeat(21)}é`],
+    ['tag ending in a three-byte character', `${'A'.repeat(21)}€`],
+    ['tag of 22 multibyte characters', 'é'.repeat(22)],
+    ['tag ending in a lone surrogate', `${'A'.repeat(21)}\ud800`],
+    ['tag ending in a surrogate pair', `${'A'.repeat(20)}😀`],
+    ['tag ending in NUL', `${'A'.repeat(21)}\0`],
+    ['tag of 22 NULs', '\0'.repeat(22)],
+    ['tag with base64 padding', `${'A'.repeat(21)}=`],
+    ['tag with a standard base64 character', `${'A'.repeat(21)}+`],
+  ]
 
   it.each([
     ['empty', ''],
@@ -100,6 +113,7 @@ describe('pagination', () => {
     ['extra tag', `${signed}.${signedTag}`],
     ['signed with another key', encodeCursor(['2024-01-01', 5], { secret: otherSecret })],
     ['tag of 22 other characters', `${signedPayload}.${'A'.repeat(22)}`],
+    ...forgedTags.map(([name, forged]): [string, string] => [name, `${signedPayload}.${forged}`]),
   ])('should refuse a %s cursor when a secret is required', (_name, cursor) => {
     expectInvalid(() => decodeCursor(cursor, { secret }))
   })
@@ -145,23 +159,50 @@ describe('pagination', () => {
     )
   })
 
-  it('should answer 400 INVALID_CURSOR through a real route, never 500', async () => {
-    const app = Fastify().withTypeProvider<TypeBoxTypeProvider>()
-    app.get('/items', { schema: { querystring: Type.Composite([CursorPaginationQuery]) } }, async (request) => {
-      const values =
-        request.query.cursor === undefined ? null : decodeCursor(request.query.cursor, { secret, types: ['integer'] })
-      return { values }
+  describe.each([
+    ['without keelErrors', false],
+    ['with keelErrors', true],
+  ])('through a real route with a secret, %s', (_name, withErrors) => {
+    async function build() {
+      const app = Fastify().withTypeProvider<TypeBoxTypeProvider>()
+      if (withErrors) await app.register(keelErrors)
+      app.get('/items', { schema: { querystring: Type.Composite([CursorPaginationQuery]) } }, async (request) => {
+        const values =
+          request.query.cursor === undefined ? null : decodeCursor(request.query.cursor, { secret, types: ['integer'] })
+        return { values }
+      })
+      return app
+    }
+
+    it('should decode a good cursor', async () => {
+      const app = await build()
+      try {
+        const good = await app.inject({ url: '/items', query: { cursor: encodeCursor([9], { secret }) } })
+        expect(good.json()).toEqual({ values: [9] })
+      } finally {
+        await app.close()
+      }
     })
-    try {
-      const good = await app.inject({ url: '/items', query: { cursor: encodeCursor([9], { secret }) } })
-      expect(good.json()).toEqual({ values: [9] })
-      for (const cursor of ['garbage', unsigned, `${forgedPayload}.${signedTag}`, encodeCursor(['nine'], { secret })]) {
+
+    it.each([
+      ['garbage', 'garbage'],
+      ['unsigned', unsigned],
+      ['forged payload with the old tag', `${forgedPayload}.${signedTag}`],
+      ['wrongly typed', encodeCursor(['nine'], { secret })],
+      ...forgedTags.map(([name, forged]): [string, string] => [
+        name,
+        `${encodeCursor([9], { secret }).split('.')[0]}.${forged}`,
+      ]),
+    ])('should answer a %s cursor with 400 INVALID_CURSOR, never 500', async (_name, cursor) => {
+      const app = await build()
+      try {
         const response = await app.inject({ url: '/items', query: { cursor } })
         expect(response.statusCode).toBe(400)
         expect(response.json().code).toBe('INVALID_CURSOR')
+        if (withErrors) expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+      } finally {
+        await app.close()
       }
-    } finally {
-      await app.close()
-    }
+    })
   })
 })

@@ -97,4 +97,29 @@ describe('pagination', () => {
   it('should give no link on the last cursor page', () => {
     expect(linkHeader({ url: '/events', nextCursor: null })).toBe('')
   })
+
+  it.each([
+    ['limit 0', { page: 1, limit: 0, total: 10 }],
+    ['a negative limit', { page: 1, limit: -5, total: 10 }],
+    ['a fractional limit', { page: 1, limit: 2.5, total: 10 }],
+    ['a NaN limit', { page: 1, limit: Number.NaN, total: 10 }],
+    ['an Infinity limit', { page: 1, limit: Number.POSITIVE_INFINITY, total: 10 }],
+    ['page 0', { page: 0, limit: 10, total: 10 }],
+    ['a fractional page', { page: 1.5, limit: 10, total: 10 }],
+    ['an Infinity page', { page: Number.POSITIVE_INFINITY, limit: 10, total: 10 }],
+    ['a negative total', { page: 1, limit: 10, total: -1 }],
+    ['an Infinity total', { page: 1, limit: 10, total: Number.POSITIVE_INFINITY }],
+    ['a string limit', { page: 1, limit: '10' as unknown as number, total: 10 }],
+  ])('should refuse an offset page with %s instead of linking to impossible pages', (_name, position) => {
+    expect(() => linkHeader({ url: '/u', ...position })).toThrow(TypeError)
+  })
+
+  it.each([
+    ['limit 0', { nextCursor: 'abc', limit: 0 }],
+    ['a fractional limit', { nextCursor: 'abc', limit: 1.5 }],
+    ['limit 0 on the last page', { nextCursor: null, limit: 0 }],
+    ['a cursor that is not a string', { nextCursor: 42 as unknown as string }],
+  ])('should refuse a cursor page with %s', (_name, input) => {
+    expect(() => linkHeader({ url: '/events', ...input })).toThrow(TypeError)
+  })
 })

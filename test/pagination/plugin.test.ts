@@ -101,6 +101,41 @@ describe('pagination', () => {
     await app.close()
   })
 
+  it('should accept and produce cursors up to maxCursorLength when it is raised above 512', async () => {
+    const app = Fastify().withTypeProvider<TypeBoxTypeProvider>()
+    await app.register(keelPagination, { cursorSecret: secret, maxCursorLength: 2048 })
+    app.get('/events', { schema: { querystring: cursorQuery({ maxCursorLength: 2048 }) } }, async (request) => ({
+      values: request.query.cursor === undefined ? [] : app.pagination.decodeCursor(request.query.cursor, ['string']),
+    }))
+    try {
+      const long = 'x'.repeat(1000)
+      const cursor = app.pagination.encodeCursor([long])
+      expect(cursor.length).toBeGreaterThan(512)
+      expect(app.pagination.decodeCursor(cursor)).toEqual([long])
+      const page = app.pagination.cursorPage([{ id: long }, { id: 'y' }], { limit: 1 }, (row) => [row.id])
+      expect(page.pagination.nextCursor).toBe(cursor)
+      const response = await app.inject({ url: '/events', query: { cursor } })
+      expect(response.statusCode).toBe(200)
+      expect(response.json()).toEqual({ values: [long] })
+      // Still bounded: a cursor over the configured length is refused.
+      const tooLong = encodeCursor(['x'.repeat(2000)], { secret, maxLength: 4096 })
+      expect(() => app.pagination.decodeCursor(tooLong)).toThrow(expect.objectContaining({ code: 'INVALID_CURSOR' }))
+      expect(() => app.pagination.encodeCursor(['x'.repeat(2000)])).toThrow(RangeError)
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('should keep the 512-character default for maxCursorLength', async () => {
+    const app = Fastify()
+    await app.register(keelPagination)
+    const cursor = encodeCursor(['x'.repeat(500)], { maxLength: 1024 })
+    expect(cursor.length).toBeGreaterThan(512)
+    expect(() => app.pagination.decodeCursor(cursor)).toThrow(expect.objectContaining({ code: 'INVALID_CURSOR' }))
+    expect(() => app.pagination.encodeCursor(['x'.repeat(500)])).toThrow(RangeError)
+    await app.close()
+  })
+
   it('should make unsigned cursors without cursorSecret', async () => {
     const app = Fastify()
     await app.register(keelPagination)
@@ -115,6 +150,10 @@ describe('pagination', () => {
     ['a cursorSecret of the wrong type', { cursorSecret: 42 }, 'KEEL_ERR_PAGINATION_INVALID_SECRET'],
     ['an empty cursorSecret list', { cursorSecret: [] }, 'KEEL_ERR_PAGINATION_INVALID_SECRET'],
     ['a rotated key that is too short', { cursorSecret: [secret, 'old'] }, 'KEEL_ERR_PAGINATION_INVALID_SECRET'],
+    ['maxCursorLength 0', { maxCursorLength: 0 }, 'KEEL_ERR_PAGINATION_INVALID_LIMIT'],
+    ['a fractional maxCursorLength', { maxCursorLength: 600.5 }, 'KEEL_ERR_PAGINATION_INVALID_LIMIT'],
+    ['a string maxCursorLength', { maxCursorLength: '2048' }, 'KEEL_ERR_PAGINATION_INVALID_LIMIT'],
+    ['an Infinity maxCursorLength', { maxCursorLength: Number.POSITIVE_INFINITY }, 'KEEL_ERR_PAGINATION_INVALID_LIMIT'],
   ])('should fail boot for %s', async (_name, options, code) => {
     const app = Fastify()
     await expect(app.register(keelPagination, options as never)).rejects.toMatchObject({ code })
