@@ -1,4 +1,4 @@
-import type {} from '@fastify/jwt'
+import type { UserType } from '@fastify/jwt'
 import type { KeelAuthHook, KeelAuthorizeRequirement, KeelAuthUser, KeelTokens } from './types.js'
 
 export {
@@ -48,6 +48,12 @@ declare module 'fastify' {
      * @see docs/auth.md#decorators
      */
     tokens: KeelTokens
+  }
+  interface FastifyRequest {
+    // The same declaration as @fastify/jwt's own; repeating it here keeps @fastify/jwt's types in the
+    // published .d.ts, so `request.user` is typed for consumers too.
+    /** The authenticated user, set by `app.authenticate`. @see docs/auth.md#typescript */
+    user: UserType
   }
 }
 
