@@ -14,6 +14,7 @@ export type { KeelAuthOptions } from './options.js'
 export { hashPassword, needsRehash, type PasswordHashOptions, verifyPassword } from './password.js'
 export { keelAuth, keelAuth as default } from './plugin.js'
 export { type RedisScriptClient, RedisTokenStore, type RedisTokenStoreOptions } from './redis-store.js'
+export { runTokenStoreContract, type TokenStoreContractApi } from './store-contract.js'
 export type { RefreshTokenRecord, RotateResult, TokenStore } from './token-store.js'
 export type {
   KeelAccessTokenClaims,

@@ -1,34 +1,192 @@
-import { randomUUID } from 'node:crypto'
-import { MemoryTokenStore, RedisTokenStore } from 'fastify-keel/auth'
+import { execFile } from 'node:child_process'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { MemoryTokenStore, RedisTokenStore, type RefreshTokenRecord, runTokenStoreContract } from 'fastify-keel/auth'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { describeWithRedis } from '../helpers/services.js'
 import { audience, bearer, buildApp, deleteKeys, hsSecret, issuer } from './fixtures.js'
-import { randomHash, runTokenStoreContract } from './store-contract.js'
 
-runTokenStoreContract('MemoryTokenStore', () => new MemoryTokenStore())
+/** A random token hash, shaped like the ones keelAuth passes (SHA-256, base64url). */
+function randomHash(): string {
+  return createHash('sha256').update(randomBytes(32)).digest('base64url')
+}
+
+function record(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  return {
+    family: randomUUID(),
+    sub: 'u',
+    claims: {},
+    familyIssuedAt: Date.now(),
+    expiresAt: Date.now() + 60_000,
+    ...overrides,
+  }
+}
+
+runTokenStoreContract('MemoryTokenStore', () => new MemoryTokenStore(), { describe, it })
+
+/** Runs test/auth/node-test/contract.ts with `node --test`; resolves its exit code and TAP output. */
+function runWithNodeTest(env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+  const root = fileURLToPath(new URL('../../', import.meta.url))
+  const args = ['--import', 'tsx', '--test', '--test-reporter=tap', 'test/auth/node-test/contract.ts']
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: root, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number(error.code ?? 1), output: stdout + stderr })
+    })
+  })
+}
+
+describe('auth', () => {
+  describe('runTokenStoreContract', () => {
+    it('should run on node:test with its describe, it and after', async () => {
+      const { code, output } = await runWithNodeTest()
+      expect({ code, pass: /^# pass (\d+)$/m.exec(output)?.[1], fail: /^# fail (\d+)$/m.exec(output)?.[1] }).toEqual({
+        code: 0,
+        pass: '14',
+        fail: '0',
+      })
+    })
+
+    it('should fail on node:test for a store that does not detect reuse', async () => {
+      const { code, output } = await runWithNodeTest({ KEEL_CONTRACT_BROKEN: '1' })
+      expect(code).not.toBe(0)
+      expect(output).toMatch(/not ok \d+ - should detect reuse of a rotated token and revoke its whole family/)
+    })
+
+    it('should refuse a teardown without afterAll or after', () => {
+      expect(() =>
+        runTokenStoreContract(
+          'x',
+          () => new MemoryTokenStore(),
+          { describe, it },
+          () => {},
+        ),
+      ).toThrow(TypeError)
+    })
+  })
+})
 
 describe('auth', () => {
   describe('MemoryTokenStore', () => {
+    afterEach(() => {
+      vi.useRealTimers()
+    })
+
     it('should stay within maxTokens by dropping the oldest records', async () => {
       const store = new MemoryTokenStore({ maxTokens: 3 })
       const hashes = [randomHash(), randomHash(), randomHash(), randomHash(), randomHash()]
-      for (const hash of hashes) {
-        await store.save(hash, {
-          family: randomUUID(),
-          sub: 'u',
-          claims: {},
-          familyIssuedAt: Date.now(),
-          expiresAt: Date.now() + 60_000,
-        })
-      }
+      for (const hash of hashes) await store.save(hash, record())
       expect(store.size).toBe(3)
       expect((await store.rotate(hashes[0]!, randomHash(), Date.now(), Date.now() + 1000)).status).toBe('unknown')
       expect((await store.rotate(hashes[4]!, randomHash(), Date.now(), Date.now() + 1000)).status).toBe('rotated')
     })
 
-    it('should reject a bad maxTokens', () => {
-      expect(() => new MemoryTokenStore({ maxTokens: 0 })).toThrow(
+    it('should keep tokens and families bounded by maxTokens when every save is a new family', async () => {
+      const store = new MemoryTokenStore({ maxTokens: 1000 })
+      const started = performance.now()
+      for (let i = 0; i < 40_000; i++) {
+        await store.save(randomHash(), record())
+        if (i % 5000 === 4999)
+          expect({ size: store.size, families: store.familyCount }).toEqual({ size: 1000, families: 1000 })
+      }
+      // Evicting the oldest entry is O(1): 40 000 saves past the cap took 24 s when each one swept everything.
+      expect(performance.now() - started).toBeLessThan(5000)
+    }, 30_000)
+
+    it('should keep a family while any of its tokens is held, and forget it with the last one', async () => {
+      const store = new MemoryTokenStore({ maxTokens: 3 })
+      const [first, second, third] = [randomHash(), randomHash(), randomHash()]
+      const family = randomUUID()
+      await store.save(first, record({ family }))
+      await store.rotate(first, second, Date.now(), Date.now() + 60_000)
+      await store.rotate(second, third, Date.now(), Date.now() + 60_000)
+      expect({ size: store.size, families: store.familyCount }).toEqual({ size: 3, families: 1 })
+      // Two new families push out the two used tokens; the family lives on in its newest token.
+      await store.save(randomHash(), record())
+      await store.save(randomHash(), record())
+      expect({ size: store.size, families: store.familyCount }).toEqual({ size: 3, families: 3 })
+      expect((await store.rotate(third, randomHash(), Date.now(), Date.now() + 60_000)).status).toBe('rotated')
+      // Its last tokens pushed out too: the family is forgotten.
+      for (let i = 0; i < 3; i++) await store.save(randomHash(), record())
+      expect({ size: store.size, families: store.familyCount }).toEqual({ size: 3, families: 3 })
+    })
+
+    it('should keep a revoked family revoked while any of its tokens is held', async () => {
+      const store = new MemoryTokenStore({ maxTokens: 3 })
+      const [first, second, third] = [randomHash(), randomHash(), randomHash()]
+      await store.save(first, record())
+      await store.rotate(first, second, Date.now(), Date.now() + 60_000)
+      await store.rotate(first, third, Date.now(), Date.now() + 60_000) // reuse: the family is revoked
+      // The used token is pushed out; the revocation stays with the family's live token.
+      await store.save(randomHash(), record())
+      await store.save(randomHash(), record())
+      expect((await store.rotate(first, randomHash(), Date.now(), Date.now() + 60_000)).status).toBe('unknown')
+      expect((await store.rotate(second, randomHash(), Date.now(), Date.now() + 60_000)).status).toBe('revoked')
+    })
+
+    it('should accept no token of a revoked family after its tokens are all evicted', async () => {
+      const store = new MemoryTokenStore({ maxTokens: 2 })
+      const [first, second] = [randomHash(), randomHash()]
+      await store.save(first, record())
+      await store.rotate(first, second, Date.now(), Date.now() + 60_000)
+      expect(await store.revokeFamily(second)).toBe(true)
+      await store.save(randomHash(), record())
+      await store.save(randomHash(), record())
+      expect(store.familyCount).toBe(2)
+      // The family is forgotten, and so is every token of it: each answers unknown (a 401), never rotated.
+      for (const hash of [first, second]) {
+        expect((await store.rotate(hash, randomHash(), Date.now(), Date.now() + 60_000)).status).toBe('unknown')
+      }
+    })
+
+    it('should reclaim expired tokens and families without reaching the cap', async () => {
+      vi.useFakeTimers({ now: Date.now(), toFake: ['Date'] })
+      const store = new MemoryTokenStore()
+      for (let i = 0; i < 500; i++) await store.save(randomHash(), record({ expiresAt: Date.now() + 1000 }))
+      vi.setSystemTime(Date.now() + 2000)
+      for (let i = 0; i < 500; i++) await store.save(randomHash(), record())
+      expect({ size: store.size, families: store.familyCount }).toEqual({ size: 500, families: 500 })
+    })
+
+    it('should keep not-before marks bounded by maxSubjects', async () => {
+      const store = new MemoryTokenStore({ maxSubjects: 100 })
+      for (let i = 0; i < 10_000; i++) await store.revokeSubject(`user-${i}`, Date.now(), 60_000)
+      expect(store.subjectCount).toBe(100)
+    })
+
+    it('should keep rejecting older tokens of a subject whose not-before mark was evicted', async () => {
+      const store = new MemoryTokenStore({ maxSubjects: 2 })
+      const before = Date.now()
+      const old = randomHash()
+      await store.save(old, record({ sub: 'victim', familyIssuedAt: before - 1 }))
+      await store.revokeSubject('victim', before, 60_000)
+      await store.revokeSubject('a', before + 1, 60_000)
+      await store.revokeSubject('b', before + 2, 60_000)
+      expect(store.subjectCount).toBe(2)
+      // The mark is gone but its time is a floor: the victim's older access and refresh tokens stay revoked…
+      expect(store.getNotBefore('victim')).toBe(before)
+      expect((await store.rotate(old, randomHash(), Date.now(), Date.now() + 60_000)).status).toBe('revoked')
+      // …while marks still held win when they are later.
+      expect(store.getNotBefore('b')).toBe(before + 2)
+    })
+
+    it('should drop the not-before floor when the evicted mark expires', async () => {
+      vi.useFakeTimers({ now: Date.now(), toFake: ['Date'] })
+      const store = new MemoryTokenStore({ maxSubjects: 1 })
+      await store.revokeSubject('victim', Date.now(), 1000)
+      await store.revokeSubject('other', Date.now(), 60_000)
+      expect(store.getNotBefore('someone')).toBeDefined()
+      vi.setSystemTime(Date.now() + 2000)
+      expect(store.getNotBefore('someone')).toBeUndefined()
+    })
+
+    it.each([
+      ['maxTokens 0', { maxTokens: 0 }],
+      ['a fractional maxTokens', { maxTokens: 1.5 }],
+      ['maxSubjects 0', { maxSubjects: 0 }],
+      ['a string maxSubjects', { maxSubjects: '10' as never }],
+    ])('should reject %s', (_name, options) => {
+      expect(() => new MemoryTokenStore(options)).toThrow(
         expect.objectContaining({ code: 'KEEL_ERR_AUTH_INVALID_STORE' }),
       )
     })
@@ -48,19 +206,16 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
   })
 
   // The contract runs with the not-before cache off, so every answer comes from Redis itself.
-  runTokenStoreContract('RedisTokenStore', () => new RedisTokenStore(redis, { prefix, notBeforeCacheTtl: 0 }))
+  runTokenStoreContract('RedisTokenStore', () => new RedisTokenStore(redis, { prefix, notBeforeCacheTtl: 0 }), {
+    describe,
+    it,
+  })
 
   it('should set a TTL on every key it writes', async () => {
     const own = `${prefix}ttl:`
     const store = new RedisTokenStore(redis, { prefix: own })
     const [first, second, third] = [randomHash(), randomHash(), randomHash()]
-    await store.save(first, {
-      family: 'f1',
-      sub: 'user-ttl',
-      claims: {},
-      familyIssuedAt: Date.now(),
-      expiresAt: Date.now() + 60_000,
-    })
+    await store.save(first, record({ family: 'f1', sub: 'user-ttl' }))
     await store.rotate(first, second, Date.now(), Date.now() + 60_000)
     await store.rotate(first, third, Date.now(), Date.now() + 60_000) // reuse: marks the family revoked
     await store.revokeSubject('user-ttl', Date.now(), 60_000)

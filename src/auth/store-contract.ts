@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import type { RefreshTokenRecord, TokenStore } from './token-store.js'
+
+/**
+ * The test functions {@link runTokenStoreContract} registers its suite with. vitest, jest and `node:test`
+ * all provide them: pass `{ describe, it }` (plus `afterAll`, or `after` for `node:test`, when you pass a
+ * teardown).
+ */
+export interface TokenStoreContractApi {
+  /** Groups the contract's tests. */
+  describe(name: string, fn: () => void): unknown
+  /** Registers one test; the function rejects (an `AssertionError`) when the store breaks the contract. */
+  it(name: string, fn: () => Promise<void>): unknown
+  /** vitest / jest: runs the teardown after the suite. */
+  afterAll?(fn: () => Promise<void>): unknown
+  /** `node:test`: runs the teardown after the suite. */
+  after?(fn: () => Promise<void>): unknown
+}
+
+const hour = 3_600_000
+
+function randomHash(): string {
+  return createHash('sha256').update(randomBytes(32)).digest('base64url')
+}
+
+function record(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  const now = Date.now()
+  return {
+    family: randomUUID(),
+    sub: `user-${randomUUID()}`,
+    claims: { roles: ['member'], tenant: 't1' },
+    familyIssuedAt: now,
+    expiresAt: now + hour,
+    ...overrides,
+  }
+}
+
+/**
+ * Registers the {@link TokenStore} contract as a test suite: rotation, reuse detection, concurrent
+ * rotation, expiry, family and subject revocation, in the order `rotate` must check them. Run it against
+ * your own store with any test runner that has `describe`/`it`; assertions use `node:assert/strict`.
+ *
+ * Every test uses fresh random hashes, families and subjects, so one store (even one shared database or
+ * Redis prefix) serves the whole suite; it is made on the first test.
+ *
+ * @param name - shown in the suite title, e.g. `'PostgresTokenStore'`.
+ * @param makeStore - makes the store under test; called once.
+ * @param api - `{ describe, it }` of your runner, plus `afterAll` (vitest, jest) or `after` (`node:test`)
+ *   when you pass a teardown.
+ * @param teardown - runs after the suite with the store, e.g. to delete its keys and close clients.
+ * @throws TypeError when `teardown` is given without `afterAll` or `after`.
+ * @example
+ * import { describe, it, afterAll } from 'vitest' // or '@jest/globals', or 'node:test' (then `after`)
+ * import { runTokenStoreContract } from 'fastify-keel/auth'
+ * runTokenStoreContract('PostgresTokenStore', () => new PostgresTokenStore(pool), { describe, it, afterAll }, () => pool.end())
+ * @see docs/auth.md#writing-a-custom-store
+ */
+export function runTokenStoreContract(
+  name: string,
+  makeStore: () => TokenStore | Promise<TokenStore>,
+  api: TokenStoreContractApi,
+  teardown?: (store: TokenStore) => void | Promise<void>,
+): void {
+  const { describe, it } = api
+  const afterSuite = api.afterAll ?? api.after
+  if (teardown !== undefined && afterSuite === undefined) {
+    throw new TypeError('runTokenStoreContract: pass afterAll (vitest, jest) or after (node:test) with a teardown')
+  }
+  let made: Promise<TokenStore> | undefined
+  const storeUnderTest = (): Promise<TokenStore> => {
+    made ??= Promise.resolve().then(makeStore)
+    return made
+  }
+
+  describe(`TokenStore contract: ${name}`, () => {
+    if (teardown !== undefined) {
+      afterSuite?.call(api, async () => {
+        if (made !== undefined) await teardown(await made)
+      })
+    }
+
+    it('should rotate an active token and return its record', async () => {
+      const store = await storeUnderTest()
+      const first = randomHash()
+      const saved = record()
+      await store.save(first, saved)
+      const result = await store.rotate(first, randomHash(), Date.now(), Date.now() + hour)
+      assert.deepEqual(result, { status: 'rotated', record: saved })
+    })
+
+    it('should carry family, subject, claims and family time into the rotated token', async () => {
+      const store = await storeUnderTest()
+      const [first, second, third] = [randomHash(), randomHash(), randomHash()]
+      const saved = record()
+      await store.save(first, saved)
+      const nextExpiry = Date.now() + 2 * hour
+      await store.rotate(first, second, Date.now(), nextExpiry)
+      const result = await store.rotate(second, third, Date.now(), Date.now() + hour)
+      assert.deepEqual(result, { status: 'rotated', record: { ...saved, expiresAt: nextExpiry } })
+    })
+
+    it('should answer unknown for a token never saved', async () => {
+      const store = await storeUnderTest()
+      assert.deepEqual(await store.rotate(randomHash(), randomHash(), Date.now(), Date.now() + hour), {
+        status: 'unknown',
+      })
+    })
+
+    it('should detect reuse of a rotated token and revoke its whole family', async () => {
+      const store = await storeUnderTest()
+      const [first, second] = [randomHash(), randomHash()]
+      await store.save(first, record())
+      await store.rotate(first, second, Date.now(), Date.now() + hour)
+      assert.deepEqual(await store.rotate(first, randomHash(), Date.now(), Date.now() + hour), { status: 'reused' })
+      // The legitimate holder of the newest token is logged out too.
+      assert.deepEqual(await store.rotate(second, randomHash(), Date.now(), Date.now() + hour), { status: 'revoked' })
+    })
+
+    it('should keep reporting reuse when the rotated token is replayed again', async () => {
+      const store = await storeUnderTest()
+      const first = randomHash()
+      await store.save(first, record())
+      await store.rotate(first, randomHash(), Date.now(), Date.now() + hour)
+      await store.rotate(first, randomHash(), Date.now(), Date.now() + hour)
+      assert.deepEqual(await store.rotate(first, randomHash(), Date.now(), Date.now() + hour), { status: 'reused' })
+    })
+
+    it('should not touch other families when one is revoked for reuse', async () => {
+      const store = await storeUnderTest()
+      const sub = `user-${randomUUID()}`
+      const [a, b] = [randomHash(), randomHash()]
+      await store.save(a, record({ sub }))
+      await store.save(b, record({ sub }))
+      await store.rotate(a, randomHash(), Date.now(), Date.now() + hour)
+      await store.rotate(a, randomHash(), Date.now(), Date.now() + hour)
+      assert.equal((await store.rotate(b, randomHash(), Date.now(), Date.now() + hour)).status, 'rotated')
+    })
+
+    it('should let exactly one of two concurrent rotations win', async () => {
+      const store = await storeUnderTest()
+      const first = randomHash()
+      await store.save(first, record())
+      const results = await Promise.all([
+        store.rotate(first, randomHash(), Date.now(), Date.now() + hour),
+        store.rotate(first, randomHash(), Date.now(), Date.now() + hour),
+      ])
+      const statuses = results.map((result) => result.status).sort()
+      assert.deepEqual(statuses, ['reused', 'rotated'])
+    })
+
+    it('should answer expired for a token past expiresAt', async () => {
+      const store = await storeUnderTest()
+      const first = randomHash()
+      const saved = record()
+      await store.save(first, saved)
+      assert.deepEqual(await store.rotate(first, randomHash(), saved.expiresAt, saved.expiresAt + hour), {
+        status: 'expired',
+      })
+    })
+
+    it('should revoke the family of a token', async () => {
+      const store = await storeUnderTest()
+      const [first, second] = [randomHash(), randomHash()]
+      await store.save(first, record())
+      await store.rotate(first, second, Date.now(), Date.now() + hour)
+      assert.equal(await store.revokeFamily(second), true)
+      assert.deepEqual(await store.rotate(second, randomHash(), Date.now(), Date.now() + hour), { status: 'revoked' })
+    })
+
+    it('should answer false when revoking an unknown token', async () => {
+      const store = await storeUnderTest()
+      assert.equal(await store.revokeFamily(randomHash()), false)
+    })
+
+    it('should revoke families created before the subject not-before time, not later ones', async () => {
+      const store = await storeUnderTest()
+      const sub = `user-${randomUUID()}`
+      const now = Date.now()
+      const [before, after] = [randomHash(), randomHash()]
+      await store.save(before, record({ sub, familyIssuedAt: now - 1 }))
+      await store.save(after, record({ sub, familyIssuedAt: now + 0.5 }))
+      await store.revokeSubject(sub, now, hour)
+      assert.deepEqual(await store.rotate(before, randomHash(), Date.now(), Date.now() + hour), { status: 'revoked' })
+      assert.equal((await store.rotate(after, randomHash(), Date.now(), Date.now() + hour)).status, 'rotated')
+    })
+
+    it('should return the subject not-before time, with fractional ms', async () => {
+      const store = await storeUnderTest()
+      const sub = `user-${randomUUID()}`
+      assert.equal(await store.getNotBefore(sub), undefined)
+      const at = Date.now() + 0.25
+      await store.revokeSubject(sub, at, hour)
+      assert.equal(await store.getNotBefore(sub), at)
+    })
+
+    it('should never lower a subject not-before time', async () => {
+      const store = await storeUnderTest()
+      const sub = `user-${randomUUID()}`
+      const at = Date.now()
+      await store.revokeSubject(sub, at, hour)
+      await store.revokeSubject(sub, at - 1000, hour)
+      assert.equal(await store.getNotBefore(sub), at)
+    })
+
+    it('should keep other subjects unaffected by revokeSubject', async () => {
+      const store = await storeUnderTest()
+      const other = `user-${randomUUID()}`
+      await store.revokeSubject(`user-${randomUUID()}`, Date.now(), hour)
+      assert.equal(await store.getNotBefore(other), undefined)
+    })
+  })
+}
