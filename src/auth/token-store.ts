@@ -38,7 +38,7 @@ export type RotateResult =
  * Persistence for refresh tokens and per-subject revocation. Every method must be atomic with respect to
  * concurrent calls on the same token (two `rotate` calls with one hash: exactly one returns `rotated`).
  * Implement it to keep tokens in your database; check your implementation with the exported contract suite
- * (`runTokenStoreContract` in `test/auth/store-contract.ts`).
+ * (`runTokenStoreContract`, exported from `fastify-keel/auth`).
  *
  * @example
  * const store: TokenStore = new RedisTokenStore(redis, { prefix: 'myapp:auth:' })
