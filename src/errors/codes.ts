@@ -25,7 +25,10 @@ export const ERROR_CODES = Object.freeze({
   BAD_URL: { status: 400, when: 'the URL cannot be decoded (only with `frameworkErrors`, see Recipes)' },
   ROUTE_NOT_FOUND: { status: 404, when: 'no route matches the method and URL' },
   PAYLOAD_TOO_LARGE: { status: 413, when: 'the body is larger than `bodyLimit`' },
-  PARAM_TOO_LONG: { status: 414, when: 'a path parameter is longer than `maxParamLength`' },
+  PARAM_TOO_LONG: {
+    status: 414,
+    when: 'a path parameter is longer than `maxParamLength` (only with `frameworkErrors`, see Recipes)',
+  },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, when: 'no content-type parser accepts the request `content-type`' },
   TOKEN_MISSING: { status: 401, when: '`@fastify/jwt` found no token in the header or cookie' },
   TOKEN_EXPIRED: { status: 401, when: '`@fastify/jwt`: the token has expired' },

@@ -1,6 +1,7 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { FOREIGN_CODE_MAP } from './codes.js'
-import { defaultCode, isHttpError, statusTitle } from './http-error.js'
+import { defaultCode, isHttpError, isValidCode, statusTitle } from './http-error.js'
 import { type KeelErrorsOptions, type ResolvedErrorsOptions, resolveErrorsOptions } from './options.js'
 import { type ProblemDocument, STANDARD_MEMBERS, type ValidationIssue } from './problem.js'
 import { toValidationIssues } from './validation.js'
@@ -22,10 +23,27 @@ interface Problem {
   extensions: Readonly<Record<string, unknown>> | undefined
   headers: Readonly<Record<string, unknown>> | undefined
   issues: ValidationIssue[] | undefined
+  /** A deliberate, expected 5xx (load shedding, timeouts): logged at `warn` without a stack. */
+  operational: boolean
 }
 
-const SCREAMING_SNAKE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/
 const FRAMEWORK_CODE = /^(?:FST|FAST)_/
+
+/** Known-origin 503 codes that mean "overloaded, retry": expected under load, so no stack per request. */
+const OPERATIONAL_CODES: ReadonlySet<string> = new Set(['SERVICE_OVERLOADED', 'HANDLER_TIMEOUT'])
+
+/**
+ * Headers an error may never set: they describe the body keel writes (`content-*`), the connection
+ * (hop-by-hop), or hand a client state it did not ask for (`set-cookie`, e.g. from an upstream response).
+ */
+const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
+  'set-cookie',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'trailer',
+])
 
 const VALIDATION_DETAIL: Readonly<Record<string, string>> = {
   body: 'The request body is invalid',
@@ -38,7 +56,7 @@ function errorStatus(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599 ? value : undefined
 }
 
-/** Fastify's own rule: an error status wins, else a 4xx/5xx already on the reply, else 500. */
+/** A 4xx/5xx already set on the reply (the handler chose it before throwing), else 500. */
 function fallbackStatus(reply: FastifyReply): number {
   return errorStatus(reply.statusCode) ?? 500
 }
@@ -48,10 +66,36 @@ function codeForForeign(ownCode: unknown, status: number, statusFromError: boole
     const mapped = FOREIGN_CODE_MAP[ownCode]
     if (mapped !== undefined) return mapped
     // An application error that carries its own status and a readable code (e.g. from @fastify/error).
-    if (statusFromError && SCREAMING_SNAKE.test(ownCode) && !FRAMEWORK_CODE.test(ownCode)) return ownCode
+    if (statusFromError && isValidCode(ownCode) && !FRAMEWORK_CODE.test(ownCode)) return ownCode
   }
   if (status === 429) return 'RATE_LIMITED'
   return defaultCode(status)
+}
+
+/** Brand that `@fastify/error` puts on the prototype of every error it creates (Fastify core and plugins). */
+const kFastifyError = Symbol.for('fastify-error-generic')
+
+/**
+ * Whether a non-HttpError comes from a source whose message and headers are meant for the client:
+ * Fastify core and the official plugins (`FST_*` / mapped codes, errors made with `@fastify/error`) and
+ * `http-errors` / `@fastify/sensible` errors that say `expose: true`. Anything else (a plain `Error`, an
+ * HTTP client's error carrying the upstream status) may hold internal URLs, hosts or credentials.
+ */
+function isKnownOrigin(e: ErrorLike): boolean {
+  const code = e.code
+  if (typeof code === 'string' && (FOREIGN_CODE_MAP[code] !== undefined || FRAMEWORK_CODE.test(code))) return true
+  return (e as Record<symbol, unknown>)[kFastifyError] === true || e.expose === true
+}
+
+interface ErrorLike {
+  statusCode?: unknown
+  status?: unknown
+  code?: unknown
+  message?: unknown
+  headers?: unknown
+  expose?: unknown
+  validation?: unknown
+  validationContext?: unknown
 }
 
 function describe(error: unknown, reply: FastifyReply, config: ResolvedErrorsOptions): Problem {
@@ -64,23 +108,18 @@ function describe(error: unknown, reply: FastifyReply, config: ResolvedErrorsOpt
       extensions: error.extensions,
       headers: error.headers,
       issues: undefined,
+      operational: status === 503,
     }
   }
   if (typeof error === 'object' && error !== null) {
-    const e = error as {
-      statusCode?: unknown
-      status?: unknown
-      code?: unknown
-      message?: unknown
-      headers?: unknown
-      validation?: unknown
-      validationContext?: unknown
-    }
+    const e = error as ErrorLike
     const own = errorStatus(e.statusCode) ?? errorStatus(e.status)
+    // Fastify's rule: an error's own status wins, else a 4xx/5xx already set on the reply, else 500.
     const status = own ?? fallbackStatus(reply)
+    const known = isKnownOrigin(e)
     const message = typeof e.message === 'string' && e.message !== '' ? e.message : undefined
     const headers =
-      typeof e.headers === 'object' && e.headers !== null && !Array.isArray(e.headers)
+      known && typeof e.headers === 'object' && e.headers !== null && !Array.isArray(e.headers)
         ? (e.headers as Record<string, unknown>)
         : undefined
     if (Array.isArray(e.validation) && status < 500) {
@@ -92,18 +131,21 @@ function describe(error: unknown, reply: FastifyReply, config: ResolvedErrorsOpt
         extensions: undefined,
         headers,
         issues: toValidationIssues(e.validation, context),
+        operational: false,
       }
     }
+    const code =
+      own === undefined && status === 500 ? 'INTERNAL_SERVER_ERROR' : codeForForeign(e.code, status, own !== undefined)
+    // Only a known source's 4xx message is meant for the client; any other message stays in the logs.
+    const shown = config.exposeInternalErrors || (known && status < 500)
     return {
       status,
-      code:
-        own === undefined && status === 500
-          ? 'INTERNAL_SERVER_ERROR'
-          : codeForForeign(e.code, status, own !== undefined),
-      detail: status < 500 || config.exposeInternalErrors ? (message ?? statusTitle(status)) : statusTitle(status),
+      code,
+      detail: shown ? (message ?? statusTitle(status)) : statusTitle(status),
       extensions: undefined,
       headers,
       issues: undefined,
+      operational: known && status === 503 && OPERATIONAL_CODES.has(code),
     }
   }
   // A thrown string, number, null or undefined.
@@ -118,6 +160,7 @@ function describe(error: unknown, reply: FastifyReply, config: ResolvedErrorsOpt
     extensions: undefined,
     headers: undefined,
     issues: undefined,
+    operational: false,
   }
 }
 
@@ -144,10 +187,34 @@ function loggable(error: unknown): Error {
 }
 
 function log(request: FastifyRequest, problem: Problem, error: unknown): void {
-  if (problem.status >= 500) {
+  if (problem.operational) {
+    // A deliberate 503 is sent for every shed request exactly when the process is overloaded: one short line, no stack.
+    request.log.warn({ statusCode: problem.status, code: problem.code }, 'request refused: service unavailable')
+  } else if (problem.status >= 500) {
     request.log.error({ err: loggable(error), statusCode: problem.status, code: problem.code }, 'request failed')
   } else {
     request.log.info({ statusCode: problem.status, code: problem.code }, problem.detail)
+  }
+}
+
+/** Logging must not break the response: pino's error serializer reads every property of the error. */
+function safeLog(request: FastifyRequest, problem: Problem, error: unknown): void {
+  try {
+    log(request, problem, error)
+  } catch (failure) {
+    logUnreadable(request, problem.status, failure)
+  }
+}
+
+function logUnreadable(request: FastifyRequest, status: number, failure: unknown): void {
+  try {
+    const err = new Error(
+      `the thrown error could not be read (${failure instanceof Error ? failure.name : typeof failure})`,
+    )
+    err.name = 'UnreadableError'
+    request.log.error({ err, statusCode: status }, 'request failed')
+  } catch {
+    // Nothing left to log with.
   }
 }
 
@@ -182,22 +249,55 @@ function serialize(document: ProblemDocument, request: FastifyRequest): string {
   }
 }
 
-function setHeaders(reply: FastifyReply, headers: Readonly<Record<string, unknown>>): void {
-  for (const name of Object.keys(headers)) {
-    const value = headers[name]
-    if (typeof value === 'string' || typeof value === 'number' || Array.isArray(value)) reply.header(name, value)
+function isValidHeader(name: string, value: string | number | string[]): boolean {
+  try {
+    validateHeaderName(name)
+    for (const item of Array.isArray(value) ? value : [String(value)]) validateHeaderValue(name, item)
+    return true
+  } catch {
+    return false
   }
 }
 
-/** Renders a decided problem: log once, build the document, send it as `application/problem+json`. */
-function send(
+/**
+ * The error's headers that may reach the client: valid for Node (no CR/LF), not about the body or the
+ * connection, not `set-cookie`, and never one already on the reply (`x-request-id`, `retry-after` set
+ * by the plugin that raised the error).
+ */
+function headersToSet(
+  reply: FastifyReply,
+  headers: Readonly<Record<string, unknown>>,
+): Array<[string, string | number | string[]]> {
+  const result: Array<[string, string | number | string[]]> = []
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase()
+    if (FORBIDDEN_HEADERS.has(lower) || lower.startsWith('content-') || reply.hasHeader(lower)) continue
+    const raw = headers[name]
+    const value = Array.isArray(raw) ? raw.map(String) : raw
+    if (
+      (typeof value === 'string' || typeof value === 'number' || Array.isArray(value)) &&
+      isValidHeader(lower, value)
+    ) {
+      result.push([lower, value])
+    }
+  }
+  return result
+}
+
+/** Everything the reply needs, computed before anything is written to it. */
+interface Rendered {
+  status: number
+  headers: Array<[string, string | number | string[]]>
+  body: string
+}
+
+function render(
   config: ResolvedErrorsOptions,
   problem: Problem,
   error: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
-): void {
-  log(request, problem, error)
+): Rendered {
   let document = toDocument(config, problem, request)
   let status = problem.status
   if (config.transform !== undefined) {
@@ -211,16 +311,52 @@ function send(
       request.log.error({ err }, 'keelErrors transform threw; the untransformed problem document was sent')
     }
   }
-  reply.code(status)
-  if (problem.headers !== undefined) setHeaders(reply, problem.headers)
+  const headers = problem.headers === undefined ? [] : headersToSet(reply, problem.headers)
+  return { status, headers, body: serialize(document, request) }
+}
+
+/** The answer when the error itself cannot be read (throwing getter, Proxy): a generic 500 document. */
+function renderInternal(config: ResolvedErrorsOptions, request: FastifyRequest): Rendered {
+  const problem: Problem = {
+    status: 500,
+    code: 'INTERNAL_SERVER_ERROR',
+    detail: statusTitle(500),
+    extensions: undefined,
+    headers: undefined,
+    issues: undefined,
+    operational: false,
+  }
+  return { status: 500, headers: [], body: JSON.stringify(toDocument(config, problem, request)) }
+}
+
+/** Describes, logs once and sends a problem document; never throws, whatever was thrown. */
+function send(
+  config: ResolvedErrorsOptions,
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  describeError: (error: unknown, reply: FastifyReply) => Problem,
+): void {
+  let rendered: Rendered
+  try {
+    const problem = describeError(error, reply)
+    rendered = render(config, problem, error, request, reply)
+    safeLog(request, problem, error)
+  } catch (failure) {
+    logUnreadable(request, 500, failure)
+    rendered = renderInternal(config, request)
+  }
+  reply.code(rendered.status)
+  for (const [name, value] of rendered.headers) reply.header(name, value)
   // A string payload skips route response schemas, so `errors` and extension members are never stripped.
-  reply.header('content-type', PROBLEM_CONTENT_TYPE).send(serialize(document, request))
+  reply.header('content-type', PROBLEM_CONTENT_TYPE).send(rendered.body)
 }
 
 /** @internal Builds the handler from already validated options. */
 export function buildErrorHandler(config: ResolvedErrorsOptions): KeelErrorHandler {
+  const describeError = (error: unknown, reply: FastifyReply): Problem => describe(error, reply, config)
   return function keelErrorHandler(error, request, reply) {
-    send(config, describe(error, reply, config), error, request, reply)
+    send(config, error, request, reply, describeError)
   }
 }
 
@@ -234,8 +370,9 @@ export function buildNotFoundHandler(config: ResolvedErrorsOptions) {
       extensions: undefined,
       headers: undefined,
       issues: undefined,
+      operational: false,
     }
-    send(config, problem, undefined, request, reply)
+    send(config, undefined, request, reply, () => problem)
   }
 }
 

@@ -3,9 +3,22 @@ import { STATUS_CODES } from 'node:http'
 /** Brand shared by every copy of this module (ESM and CJS builds), so `isHttpError` survives dual loading. */
 const kHttpError = Symbol.for('fastify-keel.HttpError')
 
+/** A machine code: SCREAMING_SNAKE, at most {@link MAX_CODE_LENGTH} characters. */
+const CODE_PATTERN = /^[A-Z][A-Z0-9_]*$/
+/** Longest accepted `code`: codes are identifiers for clients, not messages. */
+export const MAX_CODE_LENGTH = 64
+
+/** Whether a value may be the `code` of a problem document. */
+export function isValidCode(code: unknown): code is string {
+  return typeof code === 'string' && code.length <= MAX_CODE_LENGTH && CODE_PATTERN.test(code)
+}
+
 /** Extra data for an {@link HttpError}. */
 export interface HttpErrorOptions {
-  /** Stable SCREAMING_SNAKE machine code. @default derived from the status title, e.g. 404 → `NOT_FOUND` */
+  /**
+   * Stable SCREAMING_SNAKE machine code (`/^[A-Z][A-Z0-9_]*$/`, at most 64 characters; anything else throws a
+   * `TypeError`). @default derived from the status title, e.g. 404 → `NOT_FOUND`
+   */
   code?: string
   /** Extension members added at the top level of the problem document (never over standard members). */
   extensions?: Record<string, unknown>
@@ -55,10 +68,16 @@ export class HttpError extends Error {
     if (!Number.isInteger(statusCode) || statusCode < 400 || statusCode > 599) {
       throw new TypeError(`HttpError status must be an integer from 400 to 599, got ${String(statusCode)}`)
     }
+    const code = options.code ?? defaultCode(statusCode)
+    if (!isValidCode(code)) {
+      throw new TypeError(
+        `HttpError code must be SCREAMING_SNAKE (/^[A-Z][A-Z0-9_]*$/) of at most ${MAX_CODE_LENGTH} characters, got ${JSON.stringify(String(code).slice(0, MAX_CODE_LENGTH + 1))}`,
+      )
+    }
     super(detail ?? statusTitle(statusCode), options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'HttpError'
     this.statusCode = statusCode
-    this.code = options.code ?? defaultCode(statusCode)
+    this.code = code
     this.extensions = options.extensions ?? {}
     this.headers = options.headers ?? {}
     this.expose = options.expose ?? statusCode < 500
@@ -73,9 +92,13 @@ export class HttpError extends Error {
     return true
   }
 
-  /** `instanceof` recognises HttpErrors from the other module format (ESM/CJS) too. */
+  /**
+   * `x instanceof HttpError` recognises HttpErrors from the other module format (ESM/CJS) too. A subclass
+   * (`x instanceof MyError`) uses the ordinary prototype check, since the brand says nothing about it.
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return isHttpError(value)
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of `instanceof`, maybe a subclass
+    return this === HttpError ? isHttpError(value) : Function.prototype[Symbol.hasInstance].call(this, value)
   }
 }
 

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs'
-import { ERROR_CODES, ERRORS_CONFIG_CODES, FOREIGN_CODE_MAP } from 'fastify-keel/errors'
+import { ERROR_CODES, ERRORS_CONFIG_CODES, FOREIGN_CODE_MAP, keelErrors } from 'fastify-keel/errors'
 import { describe, expect, it } from 'vitest'
 
 const docs = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
 const start = docs.indexOf('## Error codes')
 const section = docs.slice(start, docs.indexOf('\n## ', start + 1))
 
-function rows(): string[][] {
+/** Table rows whose first cell is a code, cells trimmed and kept as written. */
+function rawRows(): string[][] {
   return section
     .split('\n')
     .filter((line) => line.startsWith('| `'))
@@ -14,8 +15,12 @@ function rows(): string[][] {
       line
         .split('|')
         .slice(1, -1)
-        .map((cell) => cell.trim().replace(/^`|`$/g, '')),
+        .map((cell) => cell.trim()),
     )
+}
+
+function rows(): string[][] {
+  return rawRows().map((cells) => cells.map((cell) => cell.replace(/^`|`$/g, '')))
 }
 
 describe('errors', () => {
@@ -27,6 +32,23 @@ describe('errors', () => {
       expect(Object.fromEntries(documented)).toEqual(
         Object.fromEntries(Object.entries(ERROR_CODES).map(([code, info]) => [code, info.status])),
       )
+    })
+
+    it('should document the same "when" text as the registry', () => {
+      const documented = Object.fromEntries(
+        rawRows()
+          .filter(([code, status]) => /^`[A-Z_]+`$/.test(code ?? '') && /^\d{3}$/.test(status ?? ''))
+          .map(([code, , when]) => [(code ?? '').slice(1, -1), when]),
+      )
+      expect(documented).toEqual(
+        Object.fromEntries(Object.entries(ERROR_CODES).map(([code, info]) => [code, info.when])),
+      )
+      const config = Object.fromEntries(
+        rawRows()
+          .filter(([code]) => (code ?? '').startsWith('`KEEL_ERR_'))
+          .map(([code, when, fix]) => [(code ?? '').slice(1, -1), { when, fix }]),
+      )
+      expect(config).toEqual(ERRORS_CONFIG_CODES)
     })
 
     it('should document every mapped Fastify and plugin code', () => {
@@ -41,6 +63,13 @@ describe('errors', () => {
         .filter(([code]) => (code ?? '').startsWith('KEEL_ERR_'))
         .map(([code]) => code)
       expect(documented.sort()).toEqual(Object.keys(ERRORS_CONFIG_CODES).sort())
+    })
+
+    it('should declare the plugin as fastify-keel-errors for Fastify 5', () => {
+      expect((keelErrors as unknown as Record<symbol, unknown>)[Symbol.for('plugin-meta')]).toMatchObject({
+        name: 'fastify-keel-errors',
+        fastify: '5.x',
+      })
     })
   })
 })

@@ -47,4 +47,42 @@ describe('HttpError', () => {
     const foreign = Object.defineProperty(new Error('x'), Symbol.for('fastify-keel.HttpError'), { value: true })
     expect(isHttpError(foreign)).toBe(true)
   })
+
+  it('should not let instanceof a subclass accept a plain HttpError', () => {
+    class UserConflictError extends HttpError {
+      constructor() {
+        super(409, 'Email already registered', { code: 'USER_EMAIL_TAKEN' })
+      }
+    }
+    const conflict = new UserConflictError()
+    expect(conflict instanceof UserConflictError).toBe(true)
+    expect(conflict instanceof HttpError).toBe(true)
+    expect(conflict instanceof Error).toBe(true)
+    expect(httpErrors.notFound() instanceof UserConflictError).toBe(false)
+    expect(new Error('x') instanceof UserConflictError).toBe(false)
+    // The other build's HttpError carries the brand but not this module's prototype.
+    const foreign = Object.defineProperty(new Error('x'), Symbol.for('fastify-keel.HttpError'), { value: true })
+    expect(foreign instanceof HttpError).toBe(true)
+    expect(foreign instanceof UserConflictError).toBe(false)
+  })
+
+  const badCodes: Array<[string, unknown]> = [
+    ['a newline', 'BAD_CODE\n'],
+    ['spaces', 'bad code'],
+    ['lower case', 'user_not_found'],
+    ['a leading digit', '1_FAILED'],
+    ['a leading underscore', '_FAILED'],
+    ['an empty string', ''],
+    ['over 64 characters', `A${'_B'.repeat(32)}`],
+    ['a non-string', 42],
+  ]
+  it.each(badCodes)('should reject a code with %s', (_name, code) => {
+    expect(() => new HttpError(400, 'x', { code: code as string })).toThrow(TypeError)
+    expect(() => httpErrors.conflict('x', { code: code as string })).toThrow(TypeError)
+  })
+
+  it('should accept SCREAMING_SNAKE codes up to 64 characters', () => {
+    expect(new HttpError(400, 'x', { code: 'A1_B__C_' }).code).toBe('A1_B__C_')
+    expect(new HttpError(400, 'x', { code: 'A'.repeat(64) }).code).toHaveLength(64)
+  })
 })

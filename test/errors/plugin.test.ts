@@ -1,7 +1,10 @@
+import createError from '@fastify/error'
+import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createErrorHandler, HttpError, httpErrors, keelErrors } from 'fastify-keel/errors'
+import { keelRequestId } from 'fastify-keel/request-id'
 import { afterEach, describe, expect, it } from 'vitest'
-import { appWithLogs, expectProblem, linesAt } from './support.js'
+import { appWithLogs, expectProblem, linesAt, PROBLEM_CONTENT_TYPE } from './support.js'
 
 let app: FastifyInstance | undefined
 afterEach(async () => {
@@ -173,22 +176,77 @@ describe('errors', () => {
       expect(expectProblem(await app.inject('/'), 502, 'BAD_GATEWAY').detail).toBe('upstream said no')
     })
 
-    it('should keep a 4xx/5xx status set on the reply before a plain error is thrown', async () => {
+    it('should keep a 4xx status set on the reply before a plain error is thrown, with a generic detail', async () => {
       const app = await withErrors()
       app.get('/', async (_request, reply) => {
         reply.code(409)
-        throw new Error('duplicate')
+        throw new Error('duplicate key value violates unique constraint "users_email_key"')
       })
-      expectProblem(await app.inject('/'), 409, 'CONFLICT')
+      const body = expectProblem(await app.inject('/'), 409, 'CONFLICT')
+      expect(body.detail).toBe('Conflict')
     })
 
-    it('should keep the readable code of an application error that carries its own status', async () => {
+    it('should never send the message of a plain error thrown after reply.code(4xx)', async () => {
+      const app = await withErrors()
+      app.get('/', async (_request, reply) => {
+        reply.code(400)
+        throw new Error('ECONNREFUSED 10.0.0.3:5432 password=hunter2')
+      })
+      const res = await app.inject('/')
+      expect(expectProblem(res, 400, 'BAD_REQUEST').detail).toBe('Bad Request')
+      expect(res.body).not.toMatch(/hunter2|ECONNREFUSED|10\.0\.0\.3/)
+    })
+
+    it("should keep a foreign error's own 4xx status but not its message or headers", async () => {
+      const app = await withErrors()
+      app.get('/', async () => {
+        // What an HTTP client raises for an upstream 404: the message holds an internal URL and key.
+        throw Object.assign(new Error('Request failed: GET http://billing.internal/v1/plans?key=abc returned 404'), {
+          status: 404,
+          code: 'ERR_BAD_REQUEST',
+          headers: { 'set-cookie': 'upstream=1', 'x-upstream-server': 'billing-7' },
+        })
+      })
+      const res = await app.inject('/')
+      const body = expectProblem(res, 404, 'ERR_BAD_REQUEST')
+      expect(body.detail).toBe('Not Found')
+      expect(res.body).not.toMatch(/key=abc|billing/)
+      expect(res.headers['set-cookie']).toBeUndefined()
+      expect(res.headers['x-upstream-server']).toBeUndefined()
+    })
+
+    it('should keep the status and readable code of an application error, with the status title as detail', async () => {
       const app = await withErrors()
       app.get('/', async () => {
         throw Object.assign(new Error('Plan limit reached'), { statusCode: 402, code: 'PLAN_LIMIT' })
       })
       const body = expectProblem(await app.inject('/'), 402, 'PLAN_LIMIT')
-      expect(body.detail).toBe('Plan limit reached')
+      expect(body.detail).toBe('Payment Required')
+    })
+
+    it('should show the 4xx message of an error made with @fastify/error', async () => {
+      const PlanLimitError = createError('PLAN_LIMIT', 'Plan limit of %d projects reached', 402)
+      const app = await withErrors()
+      app.get('/', async () => {
+        throw new PlanLimitError(3)
+      })
+      const body = expectProblem(await app.inject('/'), 402, 'PLAN_LIMIT')
+      expect(body.detail).toBe('Plan limit of 3 projects reached')
+    })
+
+    it('should show the message and headers of an http-errors (@fastify/sensible) error that says expose: true', async () => {
+      const app = await withErrors()
+      app.get('/', async () => {
+        throw Object.assign(new Error('Email already registered'), {
+          status: 409,
+          statusCode: 409,
+          expose: true,
+          headers: { 'x-conflict': 'email' },
+        })
+      })
+      const res = await app.inject('/')
+      expect(expectProblem(res, 409, 'CONFLICT').detail).toBe('Email already registered')
+      expect(res.headers['x-conflict']).toBe('email')
     })
 
     it('should drop extension members JSON cannot hold and still answer', async () => {
@@ -198,6 +256,128 @@ describe('errors', () => {
       })
       const body = expectProblem(await app.inject('/'), 400, 'BAD_REQUEST')
       expect(body).not.toHaveProperty('big')
+    })
+  })
+
+  describe('errors that break the handler', () => {
+    const unreadable: Array<[string, () => unknown]> = [
+      [
+        'an error whose statusCode getter throws',
+        () =>
+          Object.defineProperty(new Error('x'), 'statusCode', {
+            get() {
+              throw new Error('getter')
+            },
+          }),
+      ],
+      [
+        'a Proxy that throws on every read',
+        () =>
+          new Proxy(new Error('x'), {
+            get() {
+              throw new Error('getter')
+            },
+          }),
+      ],
+      [
+        'an HttpError whose extensions have a throwing getter',
+        () =>
+          new HttpError(422, 'x', {
+            extensions: {
+              get boom() {
+                throw new Error('getter')
+              },
+            },
+          }),
+      ],
+    ]
+    it.each(unreadable)('should answer a generic 500 problem document for %s', async (_name, make) => {
+      const logged = appWithLogs()
+      app = logged.app
+      await app.register(keelErrors)
+      app.get('/', async () => {
+        throw make()
+      })
+      const res = await app.inject('/')
+      expect(expectProblem(res, 500, 'INTERNAL_SERVER_ERROR').detail).toBe('Internal Server Error')
+      expect(res.body).not.toContain('getter')
+      expect(linesAt(logged.lines, 50)).toHaveLength(1)
+    })
+
+    it('should still answer when the error cannot be serialized for the log', async () => {
+      const logged = appWithLogs()
+      app = logged.app
+      await app.register(keelErrors)
+      app.get('/', async () => {
+        // pino's error serializer reads every enumerable property; keel's handler does not read this one.
+        throw Object.defineProperty(new Error('x'), 'details', {
+          enumerable: true,
+          get() {
+            throw new Error('getter')
+          },
+        })
+      })
+      const res = await app.inject('/')
+      expectProblem(res, 500, 'INTERNAL_SERVER_ERROR')
+      expect(res.body).not.toContain('getter')
+      const errors = linesAt(logged.lines, 50)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toMatchObject({ statusCode: 500, err: { message: expect.stringMatching(/could not be read/) } })
+    })
+
+    it('should skip error headers that Node refuses (CR/LF, bad names) and send the valid ones', async () => {
+      const app = await withErrors()
+      app.get('/', async () => {
+        throw new HttpError(429, 'Slow down', {
+          headers: { 'x-bad': 'a\r\nSet-Cookie: session=evil', 'bad name': 'x', 'retry-after': '5' },
+        })
+      })
+      const res = await app.inject('/')
+      expectProblem(res, 429, 'TOO_MANY_REQUESTS')
+      expect(res.headers['retry-after']).toBe('5')
+      expect(res.headers['x-bad']).toBeUndefined()
+      expect(res.headers['set-cookie']).toBeUndefined()
+      expect(res.rawPayload.toString()).not.toContain('evil')
+    })
+
+    it('should never let error headers set cookies, content-* or transfer-encoding', async () => {
+      const app = await withErrors()
+      app.get('/', async () => {
+        throw new HttpError(400, 'bad', {
+          headers: {
+            'Set-Cookie': 'session=evil',
+            'content-encoding': 'gzip',
+            'content-length': '1',
+            'Content-Type': 'text/html',
+            'transfer-encoding': 'chunked',
+            'x-kept': 'yes',
+          },
+        })
+      })
+      // Over real HTTP, so a wrong content-length or transfer-encoding would break the response.
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      const res = await fetch(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/`)
+      expect(res.status).toBe(400)
+      expect(res.headers.get('set-cookie')).toBeNull()
+      expect(res.headers.get('content-encoding')).toBeNull()
+      expect(res.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE)
+      expect(res.headers.get('x-kept')).toBe('yes')
+      expect(((await res.json()) as { code: string }).code).toBe('BAD_REQUEST')
+    })
+
+    it('should never overwrite a header already set on the reply, such as x-request-id', async () => {
+      app = Fastify()
+      await app.register(keelRequestId)
+      await app.register(keelErrors)
+      app.get('/', async (_request, reply) => {
+        reply.header('retry-after', '10')
+        throw new HttpError(503, 'busy', { headers: { 'x-request-id': 'forged', 'retry-after': '1' } })
+      })
+      const res = await app.inject({ url: '/', headers: { 'x-request-id': 'req-1' } })
+      const body = expectProblem(res, 503, 'SERVICE_UNAVAILABLE')
+      expect(res.headers['x-request-id']).toBe('req-1')
+      expect(body.requestId).toBe('req-1')
+      expect(res.headers['retry-after']).toBe('10')
     })
   })
 
@@ -232,6 +412,47 @@ describe('errors', () => {
       expect(errors).toHaveLength(1)
       expect(JSON.stringify(errors[0])).not.toContain('the-secret-value')
       expect((errors[0] as unknown as { err: { stack: string } }).err.stack).toEqual(expect.any(String))
+    })
+
+    it('should log a deliberate 503 HttpError once at warn level without a stack', async () => {
+      const logged = appWithLogs()
+      app = logged.app
+      await app.register(keelErrors)
+      app.get('/', async () => {
+        throw httpErrors.serviceUnavailable('shedding', { code: 'SERVICE_OVERLOADED' })
+      })
+      const body = expectProblem(await app.inject('/'), 503, 'SERVICE_OVERLOADED')
+      expect(linesAt(logged.lines, 50)).toHaveLength(0)
+      const warnings = linesAt(logged.lines, 40)
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toMatchObject({ reqId: body.requestId, statusCode: 503, code: 'SERVICE_OVERLOADED' })
+      expect(JSON.stringify(warnings[0])).not.toMatch(/stack|plugin\.test/)
+    })
+
+    it('should log @fastify/under-pressure load shedding at warn level without a stack', async () => {
+      const logged = appWithLogs()
+      app = logged.app
+      await app.register(keelErrors)
+      await app.register(underPressure, { healthCheck: async () => false, healthCheckInterval: 60_000 })
+      app.get('/', async () => 'ok')
+      expectProblem(await app.inject('/'), 503, 'SERVICE_OVERLOADED')
+      expect(linesAt(logged.lines, 50)).toHaveLength(0)
+      const warnings = linesAt(logged.lines, 40).filter((line) => line.code === 'SERVICE_OVERLOADED')
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).not.toHaveProperty('err')
+    })
+
+    it('should keep other 5xx HttpErrors at error level with the stack', async () => {
+      const logged = appWithLogs()
+      app = logged.app
+      await app.register(keelErrors)
+      app.get('/', async () => {
+        throw httpErrors.badGateway('upstream said no')
+      })
+      expectProblem(await app.inject('/'), 502, 'BAD_GATEWAY')
+      const errors = linesAt(logged.lines, 50)
+      expect(errors).toHaveLength(1)
+      expect((errors[0] as unknown as { err: { stack: string } }).err.stack).toContain('plugin.test')
     })
 
     it('should log a 4xx once at info level with its code and no error line', async () => {
