@@ -14,10 +14,14 @@ export interface HealthCheckContext {
 
 /** What a check may return; returning nothing means `pass`. */
 export interface HealthCheckResult {
-  /** `warn` reports a degraded dependency without failing. @default 'pass' */
-  status?: 'pass' | 'warn'
-  /** A measurement, e.g. a latency. */
-  observedValue?: unknown
+  /**
+   * `warn` reports a degraded dependency without failing; `fail` fails the check like throwing does. Any other value
+   * fails the check with an `output` saying so.
+   * @default 'pass'
+   */
+  status?: HealthStatus
+  /** A measurement, e.g. a latency: a finite number, a string or a boolean (anything else is left out). */
+  observedValue?: number | string | boolean
   /** The unit of `observedValue`, e.g. `ms`. */
   observedUnit?: string
   /** A short human-readable note (scrubbed like error messages). */
@@ -25,7 +29,7 @@ export interface HealthCheckResult {
 }
 
 /**
- * A readiness check: resolve (or return) to pass, throw or reject to fail.
+ * A readiness check: resolve (or return) to pass, throw or reject (or return `{ status: 'fail' }`) to fail.
  * @example
  * app.health.addCheck('database', async () => { await pool.query('select 1') })
  */
@@ -49,7 +53,7 @@ export interface HealthCheckEntry {
   status: HealthStatus
   /** ISO 8601 time the result was observed. */
   time: string
-  observedValue?: unknown
+  observedValue?: number | string | boolean
   observedUnit?: string
   /** Why the check failed or warned: a scrubbed message, never a stack or a connection string. */
   output?: string
@@ -77,6 +81,18 @@ export interface ReadinessResult {
 }
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}$/
+
+const unknownStatusOutput = "check returned an unknown status (expected 'pass', 'warn' or 'fail')"
+
+function isHealthStatus(value: unknown): value is HealthStatus {
+  return value === 'pass' || value === 'warn' || value === 'fail'
+}
+
+function isObservedValue(value: unknown): value is number | string | boolean {
+  return (
+    (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'string' || typeof value === 'boolean'
+  )
+}
 
 function invalidCheck(message: string): KeelConfigError {
   return new KeelConfigError('KEEL_ERR_HEALTH_INVALID_CHECK', message)
@@ -233,11 +249,19 @@ export class Readiness {
         timedOut,
       ])
       const entry: HealthCheckEntry = { status: 'pass', time: new Date().toISOString() }
-      if (typeof result === 'object' && result !== null) {
-        if (result.status === 'warn') entry.status = 'warn'
-        if (result.observedValue !== undefined) entry.observedValue = result.observedValue
-        if (typeof result.observedUnit === 'string') entry.observedUnit = result.observedUnit
-        if (result.output !== undefined) entry.output = sanitizeOutput(result.output)
+      if (typeof result !== 'object' || result === null) return entry
+      const status: unknown = result.status
+      if (status !== undefined && !isHealthStatus(status)) {
+        this.#log.warn({ check: name, critical: check.critical }, 'health check returned an unknown status')
+        return { status: 'fail', time: entry.time, output: unknownStatusOutput }
+      }
+      if (status !== undefined) entry.status = status
+      // Anything else (a BigInt, an object with a cycle) could break serialisation of the whole document.
+      if (isObservedValue(result.observedValue)) entry.observedValue = result.observedValue
+      if (typeof result.observedUnit === 'string') entry.observedUnit = result.observedUnit
+      if (result.output !== undefined) entry.output = sanitizeOutput(result.output)
+      if (entry.status === 'fail') {
+        this.#log.warn({ check: name, critical: check.critical, output: entry.output }, 'health check failed')
       }
       return entry
     } catch (err) {

@@ -120,6 +120,74 @@ describe('health', () => {
       expect(body(res).checks?.disk?.[0]).toMatchObject({ status: 'warn', observedValue: 81 })
     })
 
+    it('should answer 503 fail when a critical check returns status fail', async () => {
+      const app = await build()
+      app.health.addCheck('disk', () => ({
+        status: 'fail',
+        output: 'disk full',
+        observedValue: 99,
+        observedUnit: 'percent',
+      }))
+      const res = await app.inject('/health/ready')
+      expect(res.statusCode).toBe(503)
+      expect(body(res).status).toBe('fail')
+      expect(body(res).checks?.disk?.[0]).toMatchObject({ status: 'fail', output: 'disk full', observedValue: 99 })
+    })
+
+    it('should answer 200 warn when a non-critical check returns status fail', async () => {
+      const app = await build()
+      app.health.addCheck('cache', () => ({ status: 'fail' }), { critical: false })
+      const res = await app.inject('/health/ready')
+      expect(res.statusCode).toBe(200)
+      expect(body(res).status).toBe('warn')
+      expect(body(res).checks?.cache?.[0]?.status).toBe('fail')
+    })
+
+    it.each<[string, unknown]>([
+      ['an unknown string', 'down'],
+      ['a boolean', false],
+      ['an uppercase status', 'PASS'],
+    ])('should fail a check that returns %s as its status, saying so in output', async (_label, status) => {
+      const app = await build()
+      app.health.addCheck('database', (() => ({ status })) as never)
+      const res = await app.inject('/health/ready')
+      expect(res.statusCode).toBe(503)
+      expect(body(res).checks?.database?.[0]).toEqual({
+        status: 'fail',
+        time: expect.any(String),
+        output: "check returned an unknown status (expected 'pass', 'warn' or 'fail')",
+      })
+    })
+
+    it.each<[string, unknown]>([
+      ['a BigInt', 10n],
+      ['NaN', Number.NaN],
+      ['Infinity', Number.POSITIVE_INFINITY],
+      ['an object', { rows: 1 }],
+      ['an array', [1, 2]],
+      ['null', null],
+      ['a function', () => 1],
+      ['a symbol', Symbol('x')],
+    ])('should leave out an observedValue that is %s', async (_label, observedValue) => {
+      const app = await build()
+      app.health.addCheck('database', (() => ({ observedValue, observedUnit: 'ms' })) as never)
+      const res = await app.inject('/health/ready')
+      expect(res.statusCode).toBe(200)
+      expect(body(res).checks?.database).toEqual([{ status: 'pass', time: expect.any(String), observedUnit: 'ms' }])
+    })
+
+    it.each<[string, number | string | boolean]>([
+      ['a finite number', 0.5],
+      ['zero', 0],
+      ['a string', '3 replicas'],
+      ['a boolean', false],
+    ])('should keep an observedValue that is %s', async (_label, observedValue) => {
+      const app = await build()
+      app.health.addCheck('database', () => ({ observedValue }))
+      const res = await app.inject('/health/ready')
+      expect(body(res).checks?.database?.[0]?.observedValue).toBe(observedValue)
+    })
+
     it('should fail a check that throws synchronously', async () => {
       const app = await build()
       app.health.addCheck('sync', () => {

@@ -28,8 +28,12 @@ app.health.addCheck('warn', () => ({ status: 'warn' }))
 const check: HealthCheck = async () => {}
 app.health.addCheck('typed', check)
 
-// @ts-expect-error a check's status is pass or warn; failing is throwing
-app.health.addCheck('bad-status', () => ({ status: 'fail' }))
+app.health.addCheck('fail', () => ({ status: 'fail', output: 'disk full' }))
+
+// @ts-expect-error a check's status is pass, warn or fail
+app.health.addCheck('bad-status', () => ({ status: 'down' }))
+// @ts-expect-error observedValue is a number, a string or a boolean
+app.health.addCheck('bad-observed', () => ({ observedValue: 10n }))
 // @ts-expect-error critical is a boolean
 app.health.addCheck('bad-critical', check, { critical: 'yes' })
 // @ts-expect-error timeout is a number
