@@ -379,7 +379,7 @@ export function buildNotFoundHandler(config: ResolvedErrorsOptions) {
 /**
  * Creates the error handler `keelErrors` installs, for apps that install or wrap their own: any thrown
  * value becomes an RFC 9457 problem document (`application/problem+json`), logged once (4xx at `info`,
- * 5xx at `error` with the stack). Options are validated when it is created.
+ * deliberate 503s at `warn`, other 5xx at `error` with the stack). Options are validated when it is created.
  *
  * @param options same as `keelErrors`: `exposeInternalErrors` (default `false`), `typeBaseUri`, `transform`
  * @example

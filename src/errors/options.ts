@@ -8,8 +8,8 @@ import type { ProblemDocument } from './problem.js'
  */
 export interface KeelErrorsOptions {
   /**
-   * Show the message of 5xx errors in `detail`. Off, 5xx documents carry the status title only; stacks
-   * are never sent. Turn on in development only.
+   * Show every error's message in `detail`. Off, 5xx errors and errors of unknown origin (a plain `Error`,
+   * an HTTP client's error) carry the status title only; stacks are never sent. Turn on in development only.
    * @default false
    */
   exposeInternalErrors?: boolean

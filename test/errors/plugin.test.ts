@@ -168,6 +168,15 @@ describe('errors', () => {
       expect(res.body).not.toContain('plugin.test')
     })
 
+    it('should show the message of an error of unknown origin with exposeInternalErrors: true', async () => {
+      const app = await withErrors({ exposeInternalErrors: true })
+      app.get('/', async (_request, reply) => {
+        reply.code(400)
+        throw new Error('db said no')
+      })
+      expect(expectProblem(await app.inject('/'), 400, 'BAD_REQUEST').detail).toBe('db said no')
+    })
+
     it('should show a 5xx HttpError message with exposeInternalErrors: true', async () => {
       const app = await withErrors({ exposeInternalErrors: true })
       app.get('/', async () => {
