@@ -49,7 +49,7 @@ export interface KeelCorsOptions {
  * @see docs/security.md
  */
 export interface KeelRateLimitOptions {
-  /** Requests allowed per client and time window. @default 100 */
+  /** Requests allowed per client and time window, an integer >= 1 (use `rateLimit: false` to turn limits off). @default 100 */
   max?: number
   /** Length of the window: milliseconds or a string such as `'1 minute'`, `'15m'`, `'30 s'`. @default '1 minute' */
   timeWindow?: string | number
@@ -329,7 +329,7 @@ function resolveRateLimit(value: unknown): ResolvedRateLimit | false {
     if (!prefix.startsWith('/')) throw invalid('rateLimit.exemptPrefixes', prefix, "paths starting with '/'")
   }
   return Object.freeze({
-    max: positiveInteger('rateLimit.max', value.max, 100, true),
+    max: positiveInteger('rateLimit.max', value.max, 100),
     timeWindow: parseDuration('rateLimit.timeWindow', (value.timeWindow ?? 60_000) as string | number),
     redis: redis as KeelRedisClient | undefined,
     nameSpace,

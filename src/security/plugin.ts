@@ -120,29 +120,36 @@ async function registerRateLimit(
 }
 
 function failureLimitHooks(limit: ResolvedFailureLimit, store: FailureStore, prefix: string, skipOnError: boolean) {
+  // The attempt is taken (counted) before the handler runs, atomically in the store, so parallel attempts
+  // cannot all pass a check that only reads; it is given back in onSend when the response is not a failure.
   const check = async function keelFailureLimitCheck(request: FastifyRequest) {
     const key =
       prefix + (limit.keyGenerator === undefined ? normalizeIP(request.ip) : await limit.keyGenerator(request))
     let state: { current: number; ttl: number }
     try {
-      state = await store.read(key)
+      state = await store.take(key, limit.timeWindow)
     } catch (error) {
       if (skipOnError) return
       throw error
     }
-    if (state.current >= limit.max) throw rateLimitedError(429, state.ttl, undefined)
+    if (state.current > limit.max) {
+      // A refused attempt is no failure of its own: give it back, so a burst does not stretch the lockout.
+      // A store error is already logged (once per interval) by the store.
+      await store.giveBack(key).catch(() => undefined)
+      throw rateLimitedError(429, state.ttl, undefined)
+    }
     ;(request as FailureRequest)[kFailureKey] = key
   }
-  const count = async function keelFailureLimitCount(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+  const settle = async function keelFailureLimitSettle(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const key = (request as FailureRequest)[kFailureKey]
-    if (key !== null && limit.isFailure(reply.statusCode)) {
+    if (key !== null) {
       ;(request as FailureRequest)[kFailureKey] = null
-      // A store error is already logged (once per interval) by the store; the response goes out regardless.
-      await store.fail(key, limit.timeWindow).catch(() => undefined)
+      // A failure keeps the attempt it took; anything else gives it back, so successes never lock a user out.
+      if (!limit.isFailure(reply.statusCode)) await store.giveBack(key).catch(() => undefined)
     }
     return payload
   }
-  return { check, count }
+  return { check, settle }
 }
 
 function appendHook(route: RouteOptions, name: 'onRequest' | 'preHandler' | 'onSend', hook: unknown): void {
@@ -256,14 +263,36 @@ const plugin: FastifyPluginAsync<KeelSecurityOptions> = async (app, opts) => {
       const prefix = `${failureNameSpace}${routeName(route)}:`
       const hooks = failureLimitHooks(limit, failureStore, prefix, rateLimit === false || rateLimit.skipOnError)
       appendHook(route, 'preHandler', hooks.check)
-      appendHook(route, 'onSend', hooks.count)
+      appendHook(route, 'onSend', hooks.settle)
     }
   })
 
   if (config.cors !== false && (config.cors.origins === '*' || config.cors.origins.size > 0)) {
     await registerCors(app, config.cors)
   }
-  if (rateLimit !== false) await registerRateLimit(app, rateLimit, counters)
+  if (rateLimit !== false) {
+    // @fastify/rate-limit appends its check to a route's own onRequest hooks, so a route-level hook that
+    // rejects (`onRequest: [app.authenticate]` answering 401) would end the request before it is counted,
+    // and tokens could be guessed unthrottled. The hooks around its registration move that check to the front:
+    // every onRoute hook of this instance runs in order, so whatever the onRequest list gained between the two
+    // is exactly the check @fastify/rate-limit added (config.rateLimit and its store child stay its own).
+    const lengthBefore = new WeakMap<RouteOptions, number>()
+    app.addHook('onRoute', function keelRateLimitBefore(route) {
+      const hooks = route.onRequest
+      // A copy, so the check is not pushed into an array the caller may share between routes.
+      const copy = hooks === undefined ? [] : Array.isArray(hooks) ? [...hooks] : [hooks]
+      route.onRequest = copy as RouteOptions['onRequest']
+      lengthBefore.set(route, copy.length)
+    })
+    await registerRateLimit(app, rateLimit, counters)
+    app.addHook('onRoute', function keelRateLimitFirst(route) {
+      const hooks = route.onRequest
+      const before = lengthBefore.get(route)
+      lengthBefore.delete(route)
+      if (before === undefined || before === 0 || !Array.isArray(hooks) || hooks.length !== before + 1) return
+      route.onRequest = [hooks[before], ...hooks.slice(0, before)] as RouteOptions['onRequest']
+    })
+  }
 }
 
 /**

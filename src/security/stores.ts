@@ -18,6 +18,18 @@ if current == 1 or ttl < 0 or (ARGV[2] == '1' and current > tonumber(ARGV[3])) t
 end
 return {current, ttl}`
 
+// Gives one hit back, only while the window's key still exists (a DECR on an expired key would create a
+// counter without expiry); the key goes when nothing is left. Returns the state like the others.
+const decrementScript = `if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+local current = redis.call('DECR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if current <= 0 then
+  redis.call('DEL', KEYS[1])
+  return {0, 0}
+end
+if ttl < 0 then ttl = 0 end
+return {current, ttl}`
+
 const readScript = `local current = redis.call('GET', KEYS[1])
 if not current then return {0, 0} end
 local ttl = redis.call('PTTL', KEYS[1])
@@ -52,6 +64,11 @@ export class RedisCounters {
   /** Adds one hit to `key` and returns the window state. */
   increment(key: string, windowMs: number, max: number, restartWhenExceeded: boolean): Promise<CounterState> {
     return this.#run(incrementScript, key, [windowMs, restartWhenExceeded ? '1' : '0', max])
+  }
+
+  /** Takes one hit back from `key` (never below zero, never on an expired window). */
+  decrement(key: string): Promise<CounterState> {
+    return this.#run(decrementScript, key, [])
   }
 
   /** The state of `key` without adding a hit. */
@@ -153,18 +170,24 @@ export function redisRateLimitStore(
   return KeelRedisRateLimitStore
 }
 
-/** Where failed attempts are counted. */
+/**
+ * Where attempts on a failure-limited route are counted. An attempt is taken atomically before the handler
+ * runs (so a burst of parallel attempts cannot all pass a read-only check) and given back when its response
+ * turns out not to be a failure.
+ */
 export interface FailureStore {
-  read(key: string): Promise<CounterState>
-  fail(key: string, windowMs: number): Promise<void>
+  /** Counts one attempt and returns the new count (the window starts at the first one). */
+  take(key: string, windowMs: number): Promise<CounterState>
+  /** Gives one attempt back. */
+  giveBack(key: string): Promise<void>
 }
 
 /** Failure counts in Redis (shared by every instance). */
 export function redisFailureStore(counters: RedisCounters): FailureStore {
   return {
-    read: (key) => counters.read(key),
-    fail: async (key, windowMs) => {
-      await counters.increment(key, windowMs, Number.MAX_SAFE_INTEGER, false)
+    take: (key, windowMs) => counters.increment(key, windowMs, Number.MAX_SAFE_INTEGER, false),
+    giveBack: async (key) => {
+      await counters.decrement(key)
     },
   }
 }
@@ -173,18 +196,12 @@ export function redisFailureStore(counters: RedisCounters): FailureStore {
 export function memoryFailureStore(capacity = 10_000): FailureStore {
   const entries = new Map<string, { count: number; resetAt: number }>()
   return {
-    read: async (key) => {
-      const entry = entries.get(key)
-      const now = Date.now()
-      if (entry === undefined || entry.resetAt <= now) return { current: 0, ttl: 0 }
-      return { current: entry.count, ttl: entry.resetAt - now }
-    },
-    fail: async (key, windowMs) => {
+    take: async (key, windowMs) => {
       const now = Date.now()
       const entry = entries.get(key)
       if (entry !== undefined && entry.resetAt > now) {
         entry.count += 1
-        return
+        return { current: entry.count, ttl: entry.resetAt - now }
       }
       entries.delete(key)
       if (entries.size >= capacity) {
@@ -192,6 +209,13 @@ export function memoryFailureStore(capacity = 10_000): FailureStore {
         if (oldest.done !== true) entries.delete(oldest.value)
       }
       entries.set(key, { count: 1, resetAt: now + windowMs })
+      return { current: 1, ttl: windowMs }
+    },
+    giveBack: async (key) => {
+      const entry = entries.get(key)
+      if (entry === undefined) return
+      entry.count -= 1
+      if (entry.count <= 0 || entry.resetAt <= Date.now()) entries.delete(key)
     },
   }
 }

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream'
 import fastifyCors from '@fastify/cors'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type onRequestHookHandler } from 'fastify'
+import { keelAuth } from 'fastify-keel/auth'
 import { type KeelSecurityOptions, keelSecurity } from 'fastify-keel/security'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
@@ -128,6 +129,79 @@ describe('security', () => {
       expect(app.hasDecorator('rateLimit')).toBe(false)
     })
 
+    describe('with route-level onRequest hooks', () => {
+      async function buildWithAuth(rateLimit: KeelSecurityOptions['rateLimit'] = {}) {
+        const app = await build({ rateLimit })
+        await app.register(keelAuth, {
+          secret: 'a-test-secret-of-at-least-32-characters',
+          issuer: 'https://api.test',
+          audience: 'test-api',
+        })
+        app.get('/me', { onRequest: [app.authenticate] }, async (request) => ({ sub: request.user.sub }))
+        return app
+      }
+      const withBadToken = (app: FastifyInstance, url = '/me') =>
+        app.inject({ url, headers: { authorization: 'Bearer not.a.valid-token' } })
+
+      it('should count requests that keelAuth rejects, and limit the 101st', async () => {
+        const app = await buildWithAuth()
+        for (let i = 0; i < 100; i++) expect((await withBadToken(app)).statusCode).toBe(401)
+        const limited = await withBadToken(app)
+        expect(limited.statusCode).toBe(429)
+        expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED' })
+      })
+
+      it('should send rate-limit headers on a 401 from authenticate', async () => {
+        const app = await buildWithAuth({ max: 5 })
+        const res = await withBadToken(app)
+        expect(res.statusCode).toBe(401)
+        expect(res.headers['ratelimit-limit']).toBe('5')
+        expect(res.headers['ratelimit-remaining']).toBe('4')
+      })
+
+      it('should check a stricter route limit before the route hooks', async () => {
+        const app = await buildWithAuth()
+        app.post(
+          '/token-check',
+          { onRequest: app.authenticate, config: { rateLimit: { max: 2, timeWindow: '1 minute' } } },
+          async () => 'ok',
+        )
+        const statuses: number[] = []
+        for (let i = 0; i < 3; i++) {
+          statuses.push(
+            (await app.inject({ method: 'POST', url: '/token-check', headers: { authorization: 'Bearer x.y.z' } }))
+              .statusCode,
+          )
+        }
+        expect(statuses).toEqual([401, 401, 429])
+      })
+
+      it('should leave a route hook list shared between routes untouched', async () => {
+        const app = await build({ rateLimit: { max: 2 } })
+        const runs: string[] = []
+        const shared: onRequestHookHandler[] = [
+          async (request) => {
+            runs.push(request.url)
+          },
+        ]
+        app.get('/a', { onRequest: shared }, async () => 'a')
+        app.get('/b', { onRequest: shared }, async () => 'b')
+        expect(shared).toHaveLength(1)
+        expect((await app.inject('/a')).statusCode).toBe(200)
+        expect((await app.inject('/b')).statusCode).toBe(200)
+        expect((await app.inject('/a')).statusCode).toBe(429)
+        expect(runs).toEqual(['/a', '/b'])
+      })
+
+      it('should not limit an exempt route that has its own hooks', async () => {
+        const app = await buildWithAuth({ max: 1 })
+        app.get('/health/secret', { onRequest: [app.authenticate] }, async () => 'ok')
+        const statuses = [await withBadToken(app, '/health/secret'), await withBadToken(app, '/health/secret')]
+        expect(statuses.map((res) => res.statusCode)).toEqual([401, 401])
+        expect(statuses[0]?.headers['ratelimit-limit']).toBeUndefined()
+      })
+    })
+
     it('should limit over a real connection', async () => {
       const app = await build({ rateLimit: { max: 1 } })
       const address = await app.listen({ port: 0, host: '127.0.0.1' })
@@ -168,6 +242,63 @@ describe('security', () => {
       const app = await buildLogin()
       for (let i = 0; i < 10; i++) expect((await login(app, 'right')).statusCode).toBe(200)
       expect((await login(app, 'wrong')).statusCode).toBe(401)
+    })
+
+    it('should run the handler at most max times for a burst of parallel wrong attempts', async () => {
+      const app = await build({ rateLimit: false })
+      const attempts = 50
+      let handlerRuns = 0
+      let refused = 0
+      let release = () => {}
+      const gate = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      // Every attempt is either refused or inside the (held) handler before any of them finishes.
+      const settled = () => {
+        if (handlerRuns + refused === attempts) release()
+      }
+      app.post(
+        '/slow-login',
+        { config: { security: { failureLimit: { max: 5 } } } },
+        async function slowLogin(_request, reply) {
+          handlerRuns++
+          settled()
+          await gate
+          return reply.code(401).send({ ok: false })
+        },
+      )
+      const responses = await Promise.all(
+        Array.from({ length: attempts }, () =>
+          app.inject({ method: 'POST', url: '/slow-login', payload: {} }).then((res) => {
+            if (res.statusCode === 429) {
+              refused++
+              settled()
+            }
+            return res.statusCode
+          }),
+        ),
+      )
+      expect(handlerRuns).toBe(5)
+      expect(responses.filter((status) => status === 401)).toHaveLength(5)
+      expect(responses.filter((status) => status === 429)).toHaveLength(45)
+      expect((await app.inject({ method: 'POST', url: '/slow-login', payload: {} })).statusCode).toBe(429)
+    })
+
+    it('should give a successful attempt back, keeping the failures before it', async () => {
+      const app = await buildLogin({ max: 2 })
+      expect((await login(app, 'wrong')).statusCode).toBe(401)
+      for (let i = 0; i < 5; i++) expect((await login(app, 'right')).statusCode).toBe(200)
+      expect((await login(app, 'wrong')).statusCode).toBe(401)
+      expect((await login(app, 'right')).statusCode).toBe(429)
+    })
+
+    it('should not lengthen the lockout with refused attempts', async () => {
+      const app = await buildLogin({ max: 1, timeWindow: '1 minute' })
+      expect((await login(app, 'wrong')).statusCode).toBe(401)
+      for (let i = 0; i < 5; i++) expect((await login(app, 'wrong')).statusCode).toBe(429)
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 })
+      expect((await login(app, 'wrong')).statusCode).toBe(401)
+      expect((await login(app, 'right')).statusCode).toBe(429)
     })
 
     it('should allow attempts again after the window', async () => {
@@ -253,6 +384,8 @@ describe('security', () => {
       ['an unknown top-level option', { rateLimt: {} }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
       ['an unknown rateLimit option', { rateLimit: { maxRequests: 5 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
       ['a negative max', { rateLimit: { max: -1 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['a zero max (it would refuse every request)', { rateLimit: { max: 0 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['a fractional max', { rateLimit: { max: 2.5 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
       ['a bad time window', { rateLimit: { timeWindow: 'a while' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
       ['a zero time window', { rateLimit: { timeWindow: 0 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
       [

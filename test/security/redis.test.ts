@@ -119,6 +119,64 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
     expect((await attempt(second, 'right')).statusCode).toBe(429)
   })
 
+  it('should run the handler at most max times for a burst of parallel wrong attempts on two instances', async () => {
+    const budget = `${nameSpace}burst:`
+    const attempts = 40
+    let handlerRuns = 0
+    let refused = 0
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const settled = () => {
+      if (handlerRuns + refused === attempts) release()
+    }
+    const instances = [
+      await build({ redis: client(redisUrl), nameSpace: budget }),
+      await build({ redis: client(redisUrl), nameSpace: budget }),
+    ]
+    for (const app of instances) {
+      app.post(
+        '/slow-login',
+        { config: { rateLimit: false, security: { failureLimit: { max: 3 } } } },
+        async function slowLogin(_request, reply) {
+          handlerRuns++
+          settled()
+          await gate
+          return reply.code(401).send({ ok: false })
+        },
+      )
+    }
+    const statuses = await Promise.all(
+      Array.from({ length: attempts }, (_, i) =>
+        instances[i % 2]!.inject({ method: 'POST', url: '/slow-login', payload: {} }).then((res) => {
+          if (res.statusCode === 429) {
+            refused++
+            settled()
+          }
+          return res.statusCode
+        }),
+      ),
+    )
+    expect(handlerRuns).toBe(3)
+    expect(statuses.filter((status) => status === 401)).toHaveLength(3)
+    expect(statuses.filter((status) => status === 429)).toHaveLength(attempts - 3)
+  })
+
+  it('should give successful attempts back in Redis', async () => {
+    const first = await build({ redis: client(redisUrl), nameSpace: `${nameSpace}give-back:` })
+    const attempt = (password: string) => first.inject({ method: 'POST', url: '/login', payload: { password } })
+    for (let i = 0; i < 5; i++) expect((await attempt('right')).statusCode).toBe(200)
+    expect((await attempt('wrong')).statusCode).toBe(401)
+    expect((await attempt('right')).statusCode).toBe(200)
+    expect((await attempt('wrong')).statusCode).toBe(401)
+    expect((await attempt('right')).statusCode).toBe(429)
+    const keys = await admin.keys(`${nameSpace}give-back:failures:*`)
+    expect(keys).toHaveLength(1)
+    expect(await admin.get(keys[0]!)).toBe('2')
+    expect(await admin.pttl(keys[0]!)).toBeGreaterThan(0)
+  })
+
   it('should fail open within the store timeout when Redis never answers', async () => {
     const hole = await blackHole()
     try {
