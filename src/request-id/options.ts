@@ -18,13 +18,15 @@ export interface KeelRequestIdOptions {
    */
   trustIncoming?: boolean
   /**
-   * Makes a new id. It must return 1..1024 visible ASCII characters (checked once at boot).
+   * Makes a new id. It must return 1..1024 visible ASCII characters: checked at boot (a bad first value fails
+   * the boot), then on every call, where a bad value or a throw falls back to `crypto.randomUUID()`.
    * @default crypto.randomUUID
    */
   generate?: () => string
   /**
    * Decides whether an incoming id is reused. Invalid ids are replaced by a generated one and never
-   * written to logs or headers.
+   * written to logs or headers. A `validate` that throws counts as refusing the id, and an id it accepts must
+   * still be 1..1024 visible ASCII characters.
    * @default 1..128 characters of `[A-Za-z0-9._:-]`
    */
   validate?: (id: string) => boolean
@@ -41,6 +43,11 @@ export interface ResolvedRequestIdOptions {
 const DEFAULT_ID = /^[A-Za-z0-9._:-]{1,128}$/
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const SAFE_ID = /^[\x21-\x7e]{1,1024}$/
+
+/** Whether an id is safe to write to a header and a log line: 1..1024 visible ASCII characters. */
+export function isSafeRequestId(id: unknown): id is string {
+  return typeof id === 'string' && SAFE_ID.test(id)
+}
 
 /** The default `validate`: 1..128 characters of `[A-Za-z0-9._:-]`. */
 export function isValidRequestId(id: string): boolean {
@@ -84,7 +91,7 @@ export function resolveRequestIdOptions(opts: unknown): ResolvedRequestIdOptions
     throw invalid(`keelRequestId option "validate" must be a function, got ${describeValue(validate)}`)
   }
   const sample: unknown = generate()
-  if (typeof sample !== 'string' || !SAFE_ID.test(sample)) {
+  if (!isSafeRequestId(sample)) {
     throw new KeelConfigError(
       'KEEL_ERR_REQUEST_ID_INVALID_GENERATOR',
       `keelRequestId option "generate" must return 1..1024 visible ASCII characters, got ${describeValue(sample)}`,

@@ -1,15 +1,16 @@
+import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import { KeelConfigError } from '../internal/config-error.js'
-import { type KeelRequestIdOptions, resolveRequestIdOptions } from './options.js'
+import { isSafeRequestId, isValidRequestId, type KeelRequestIdOptions, resolveRequestIdOptions } from './options.js'
 import { requestIdStorage } from './storage.js'
 import { parseTraceparent } from './trace-context.js'
 
 const kRegistered = Symbol.for('fastify-keel.request-id.registered')
 
 const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
-  const { header, trustIncoming, generate, validate } = resolveRequestIdOptions(opts)
+  const { header, trustIncoming, generate: userGenerate, validate: userValidate } = resolveRequestIdOptions(opts)
   if (app.initialConfig.requestIdHeader) {
     throw new KeelConfigError(
       'KEEL_ERR_REQUEST_ID_FASTIFY_HEADER_OPTION',
@@ -25,6 +26,54 @@ const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
   }
   app.decorate(kRegistered as unknown as string, true)
   app.decorateRequest('traceContext', null)
+
+  // A user's generate/validate runs inside Fastify's id generator, where a throw would crash the process and
+  // an unsafe id would fail the response with ERR_INVALID_CHAR. The defaults need no guard; a user's does,
+  // and a misbehaving one is reported once, not per request.
+  const warned = new Set<string>()
+  const warnOnce = (code: string, err: unknown, message: string) => {
+    if (warned.has(code)) return
+    warned.add(code)
+    app.log.warn({ code, err }, message)
+  }
+  const generate =
+    userGenerate === randomUUID
+      ? randomUUID
+      : function keelGenerateRequestId(): string {
+          let id: unknown
+          try {
+            id = userGenerate()
+          } catch (error) {
+            warnOnce(
+              'KEEL_REQUEST_ID_GENERATE_FAILED',
+              error,
+              'keelRequestId: option "generate" threw; using crypto.randomUUID() instead',
+            )
+            return randomUUID()
+          }
+          if (isSafeRequestId(id)) return id
+          warnOnce(
+            'KEEL_REQUEST_ID_GENERATE_UNSAFE',
+            undefined,
+            'keelRequestId: option "generate" returned an id that is not 1..1024 visible ASCII characters; using crypto.randomUUID() instead',
+          )
+          return randomUUID()
+        }
+  const validate =
+    userValidate === isValidRequestId
+      ? isValidRequestId
+      : function keelValidateRequestId(id: string): boolean {
+          try {
+            return userValidate(id) === true && isSafeRequestId(id)
+          } catch (error) {
+            warnOnce(
+              'KEEL_REQUEST_ID_VALIDATE_FAILED',
+              error,
+              'keelRequestId: option "validate" threw; the incoming id is treated as invalid',
+            )
+            return false
+          }
+        }
 
   // Fastify's own request.id, so its `reqId` log binding carries the validated id.
   app.setGenReqId(

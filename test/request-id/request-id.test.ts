@@ -95,16 +95,23 @@ describe('request-id', () => {
       expect(lines.find((line) => line.msg === 'incoming request')?.reqId).toBe('trace-me-1')
     })
 
-    it('should never echo or log a raw CR sent over a real socket', async () => {
+    it('should replace a forged id that reaches the plugin over a real socket', async () => {
       const { app, lines } = await build()
       await app.listen({ port: 0, host: '127.0.0.1' })
       const { port } = app.server.address() as { port: number }
-      // Over real HTTP, Node's parser itself refuses a CR inside a header value (400, before Fastify);
-      // this checks the end-to-end property. The inject table above covers what reaches the plugin.
+      // CR and LF never get this far over real HTTP (Node's parser answers 400 first); quotes, braces, spaces
+      // and non-ASCII bytes do, so this is what the plugin itself must refuse on a socket.
+      const forged = Buffer.concat([Buffer.from('evil" {"level":60,"msg":"injected"} '), Buffer.from([0xff, 0xfe])])
       const net = await import('node:net')
       const response = await new Promise<string>((resolve, reject) => {
         const socket = net.connect(port, '127.0.0.1', () => {
-          socket.write('GET / HTTP/1.1\r\nHost: x\r\nX-Request-Id: evil\rinjected\r\nConnection: close\r\n\r\n')
+          socket.write(
+            Buffer.concat([
+              Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nX-Request-Id: '),
+              forged,
+              Buffer.from('\r\nConnection: close\r\n\r\n'),
+            ]),
+          )
         })
         let data = ''
         socket.on('data', (chunk) => {
@@ -113,8 +120,66 @@ describe('request-id', () => {
         socket.on('end', () => resolve(data))
         socket.on('error', reject)
       })
+      expect(response).toMatch(/^HTTP\/1\.1 200 /)
+      const echoed = /\r\nx-request-id: ([^\r]*)\r\n/i.exec(response)?.[1]
+      expect(echoed).toMatch(UUID)
       expect(response).not.toContain('injected')
       expect(JSON.stringify(lines)).not.toContain('injected')
+      expect(lines.filter((line) => line.reqId !== undefined).every((line) => line.reqId === echoed)).toBe(true)
+    })
+  })
+
+  describe('user generate and validate', () => {
+    it('should treat an id as invalid when validate throws, and keep serving', async () => {
+      const { app, lines } = await build({
+        validate: (id) => {
+          if (id === 'boom') throw new Error('validator bug')
+          return id.startsWith('ok-')
+        },
+      })
+      for (let i = 0; i < 2; i++) {
+        const res = await app.inject({ url: '/', headers: { 'x-request-id': 'boom' } })
+        expect(res.statusCode).toBe(200)
+        expect(res.json().id).toMatch(UUID)
+        expect(res.headers['x-request-id']).toBe(res.json().id)
+      }
+      expect((await app.inject({ url: '/', headers: { 'x-request-id': 'ok-1' } })).json().id).toBe('ok-1')
+      expect(lines.filter((line) => line.code === 'KEEL_REQUEST_ID_VALIDATE_FAILED')).toHaveLength(1)
+    })
+
+    it('should not reuse an unsafe id that a custom validate accepts', async () => {
+      const { app } = await build({ validate: () => true })
+      const res = await app.inject({ url: '/', headers: { 'x-request-id': 'two words' } })
+      expect(res.statusCode).toBe(200)
+      expect(res.json().id).toMatch(UUID)
+    })
+
+    it.each<[string, () => string]>([
+      ['an id with a newline', () => 'bad\nid'],
+      ['an empty id', () => ''],
+      ['a non-string', () => 42 as unknown as string],
+      [
+        'a throw',
+        () => {
+          throw new Error('generator bug')
+        },
+      ],
+    ])('should fall back to a UUID when generate later gives %s', async (_name, later) => {
+      let calls = 0
+      const { app, lines } = await build({ generate: () => (calls++ === 0 ? 'boot-check-1' : later()) })
+      for (let i = 0; i < 2; i++) {
+        const res = await app.inject('/')
+        expect(res.statusCode).toBe(200)
+        expect(res.json().id).toMatch(UUID)
+        expect(res.headers['x-request-id']).toBe(res.json().id)
+      }
+      expect(lines.filter((line) => String(line.code).startsWith('KEEL_REQUEST_ID_GENERATE_'))).toHaveLength(1)
+    })
+
+    it('should use the ids a custom generate returns when they are safe', async () => {
+      let n = 0
+      const { app } = await build({ generate: () => `job-${++n}` })
+      expect((await app.inject('/')).json().id).toMatch(/^job-\d+$/)
     })
   })
 
