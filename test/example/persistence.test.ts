@@ -1,5 +1,10 @@
+import { copyFile, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pgliteTarget, startApp, type Target, testConfig } from './harness.js'
+import { openDatabase } from '../../examples/user-api/src/db/database.js'
+import { migrate, migrationsDir } from '../../examples/user-api/src/db/migrate.js'
+import { ADMIN, pgliteTarget, startApp, type Target, testConfig } from './harness.js'
 
 describe('example persistence (embedded PGlite)', () => {
   let target: Target
@@ -29,6 +34,44 @@ describe('example persistence (embedded PGlite)', () => {
       expect(me.body.user.id).toBe(userId)
     } finally {
       await second.close()
+    }
+  }, 60_000)
+
+  it('should make names written before migration 002 searchable in any case', async () => {
+    const old = await pgliteTarget()
+    const firstOnly = await mkdtemp(join(tmpdir(), 'keel-example-migrations-'))
+    try {
+      // A database as the app left it before migration 002, with a user whose name is not ASCII.
+      await copyFile(join(migrationsDir, '001_users.sql'), join(firstOnly, '001_users.sql'))
+      const db = await openDatabase({ dataDir: old.storage.dataDir })
+      try {
+        expect(await migrate(db, firstOnly)).toEqual(['001_users.sql'])
+        await db.query("INSERT INTO users (email, name, password_hash) VALUES ($1, $2, 'not-a-hash')", [
+          'emile@example.test',
+          'Émile Ørsted',
+        ])
+      } finally {
+        await db.close()
+      }
+
+      const running = await startApp(testConfig(old))
+      try {
+        const { accessToken } = await running.api.login(ADMIN.email, ADMIN.password)
+        const found = await running.api.request<{ data: Array<{ email: string }> }>(
+          'GET',
+          '/users?q=%C3%A9MILE%20%C3%B8',
+          {
+            token: accessToken,
+          },
+        )
+        expect(found.status).toBe(200)
+        expect(found.body.data.map((user) => user.email)).toEqual(['emile@example.test'])
+      } finally {
+        await running.close()
+      }
+    } finally {
+      await rm(firstOnly, { recursive: true, force: true })
+      await old.cleanup()
     }
   }, 60_000)
 })

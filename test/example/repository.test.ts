@@ -53,6 +53,16 @@ describe('example users repository', () => {
     expect(calls.verify).toBe(1)
   })
 
+  it('should hash the dummy password at startup, so the first unknown email costs no extra hash', async () => {
+    const { hasher, calls } = countingHasher()
+    const users = new UsersRepository(fakeDatabase([]), hasher)
+    await users.prepare()
+    expect(calls.hash).toBe(1)
+    expect(await users.verifyCredentials('nobody@example.test', 'whatever')).toBeUndefined()
+    expect(await users.verifyCredentials('nobody-else@example.test', 'whatever')).toBeUndefined()
+    expect(calls).toEqual({ hash: 1, verify: 2 })
+  })
+
   it('should verify exactly once for a wrong password', async () => {
     const { hasher, calls } = countingHasher()
     const users = new UsersRepository(fakeDatabase([]), hasher)

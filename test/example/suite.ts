@@ -261,6 +261,22 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
       expect(byName.body.data.map((u) => u.name)).toEqual(['Member 59'])
     })
 
+    it('should find names in any case beyond ASCII', async () => {
+      const user = await api.register(email('elodie'), 'Élodie Ünal-Søren')
+      const search = async (q: string) =>
+        (
+          await api.request<{ data: UserBody[] }>('GET', `/users?q=${encodeURIComponent(q)}`, { token: adminToken })
+        ).body.data.map((u) => u.id)
+      expect(await search('élodie')).toEqual([user.id])
+      expect(await search('ÉLODIE')).toEqual([user.id])
+      expect(await search('üNAL-SØ')).toEqual([user.id])
+      // Renaming keeps the search form in step.
+      const renamed = await api.request('PATCH', `/users/${user.id}`, { token: adminToken, body: { name: 'Ωmega' } })
+      expect(renamed.status).toBe(200)
+      expect(await search('ωMEGA')).toEqual([user.id])
+      expect(await search('élodie')).toEqual([])
+    })
+
     it('should reject a cursor from a listing with another sort', async () => {
       const first = await api.request<{ pagination: { nextCursor: string } }>('GET', '/users?limit=2&sort=name', {
         token: adminToken,
@@ -366,7 +382,8 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
       iss: 'fastify-keel-user-api',
       aud: 'fastify-keel-user-api',
     })
-    type Case = [string, string, string, RequestOptions | (() => RequestOptions), number]
+    // [name, method, path, request, expected status, expected code (when it matters)]
+    type Case = [string, string, string, RequestOptions | (() => RequestOptions), number, string?]
     const cases: Case[] = [
       ['register without email', 'POST', '/auth/register', { body: { password: PASSWORD, name: 'N' } }, 400],
       ['register without password', 'POST', '/auth/register', { body: { email: valid.email, name: 'N' } }, 400],
@@ -483,13 +500,64 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
       ['list with a garbage cursor', 'GET', '/users?cursor=garbage', () => ({ token: adminToken }), 400],
       ['list with a 1 KB cursor', 'GET', `/users?cursor=${'a'.repeat(1024)}`, () => ({ token: adminToken }), 400],
       ['list with an empty search', 'GET', '/users?q=', () => ({ token: adminToken }), 400],
+      // PostgreSQL text cannot hold U+0000: every string that reaches SQL must refuse it in its schema, before
+      // the query (the db layer's 400 INVALID_VALUE is only a backstop).
+      [
+        'register with NUL in the name',
+        'POST',
+        '/auth/register',
+        { body: { ...valid, name: 'a\u0000b' } },
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        'register with NUL in the email',
+        'POST',
+        '/auth/register',
+        { body: { ...valid, email: 'nul\u0000@example.test' } },
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        'register with a lone NUL name',
+        'POST',
+        '/auth/register',
+        { body: { ...valid, name: '\u0000' } },
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        'login with NUL in the email',
+        'POST',
+        '/auth/login',
+        { body: { email: 'a\u0000@example.test', password: PASSWORD } },
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        'patch me with NUL in the name',
+        'PATCH',
+        '/users/me',
+        () => ({ token: userToken, body: { name: 'x\u0000' } }),
+        400,
+        'VALIDATION_FAILED',
+      ],
+      [
+        'patch a user with NUL in the name',
+        'PATCH',
+        `/users/${randomUUID()}`,
+        () => ({ token: adminToken, body: { name: 'x\u0000y' } }),
+        400,
+        'VALIDATION_FAILED',
+      ],
+      ['list with NUL in the search', 'GET', '/users?q=a%00b', () => ({ token: adminToken }), 400, 'VALIDATION_FAILED'],
       ['an unknown route', 'GET', '/nope', {}, 404],
       ['an unknown method', 'DELETE', '/auth/login', {}, 404],
     ]
 
     it(`should answer ${cases.length} malformed requests with 4xx problem documents`, async () => {
       const mismatches: string[] = []
-      for (const [name, method, path, options, expected] of cases) {
+      for (const [name, method, path, options, expected, code] of cases) {
         const response = await api.request(method, path, typeof options === 'function' ? options() : options)
         const body = response.body as { status?: unknown; title?: unknown }
         const isProblem =
@@ -498,7 +566,12 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
           typeof body.title === 'string' &&
           problemCode(response) !== undefined &&
           response.headers.get('x-request-id') !== null
-        if (response.status !== expected || !isProblem || /at .*\.(ts|js):\d+/.test(serialized(body))) {
+        if (
+          response.status !== expected ||
+          !isProblem ||
+          (code !== undefined && problemCode(response) !== code) ||
+          /at .*\.(ts|js):\d+/.test(serialized(body))
+        ) {
           mismatches.push(`${name}: expected ${expected}, got ${response.status} ${serialized(body).slice(0, 200)}`)
         }
       }
@@ -516,7 +589,7 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
           token: accessToken,
           body: { currentPassword: PASSWORD, newPassword: 'whatever-1' },
         })
-        expect(change.status).toBe(400)
+        expectProblem(change, 401, 'TOKEN_INVALID')
       },
     )
 

@@ -28,6 +28,11 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger']
   /** A pino instance to log with (tests capture lines this way); wins over `logger`. */
   loggerInstance?: FastifyBaseLogger
+  /**
+   * A database opened already (with `openDatabase`), used instead of the one `config` names; it is migrated
+   * and closed with the app like its own. Tests use it to reach the database behind the app.
+   */
+  database?: Database
 }
 
 /** The app `buildApp` returns: a Fastify instance with the TypeBox type provider. */
@@ -73,7 +78,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   for (const warning of config.warnings) app.log.warn(warning)
 
-  const { db, redis } = await connect(config, app)
+  const { db, redis } = await connect(config, app, options.database)
   app.addHook('onClose', async () => {
     await db.close()
     await redis?.quit()
@@ -81,6 +86,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   const hasher = passwordHasher(config)
   const users = new UsersRepository(db, hasher)
+  await users.prepare()
   if (config.admin !== undefined) await users.ensureAdmin(config.admin.email, config.admin.password)
 
   // Swagger UI is an HTML page with its own scripts and styles: loosen keel's API security headers
@@ -160,10 +166,10 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   return app
 }
 
-async function connect(config: AppConfig, app: App): Promise<{ db: Database; redis?: Redis }> {
-  const db = await openDatabase(
-    config.databaseUrl === undefined ? { dataDir: config.dataDir } : { url: config.databaseUrl },
-  )
+async function connect(config: AppConfig, app: App, database?: Database): Promise<{ db: Database; redis?: Redis }> {
+  const db =
+    database ??
+    (await openDatabase(config.databaseUrl === undefined ? { dataDir: config.dataDir } : { url: config.databaseUrl }))
   try {
     const applied = await migrate(db)
     if (applied.length > 0) app.log.info({ migrations: applied }, 'applied database migrations')

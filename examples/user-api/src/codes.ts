@@ -9,6 +9,7 @@ export const appErrorCodes = {
   INVALID_CURRENT_PASSWORD: 400,
   USER_NOT_FOUND: 404,
   LAST_ADMIN: 409,
+  INVALID_VALUE: 400,
 } as const
 
 export type AppErrorCode = keyof typeof appErrorCodes

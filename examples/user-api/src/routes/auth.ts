@@ -40,7 +40,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         tags: ['auth'],
         summary: 'Create an account',
         body: RegisterBodySchema,
-        response: { 201: UserEnvelopeSchema, ...problemResponses(400, 409, 413, 415, 429, 500) },
+        response: { 201: UserEnvelopeSchema, ...problemResponses(400, 409, 413, 415, 429) },
       },
     },
     async (request, reply) => {
@@ -64,7 +64,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         tags: ['auth'],
         summary: 'Log in; returns an access token and a refresh token',
         body: LoginBodySchema,
-        response: { 200: TokenPairSchema, ...problemResponses(400, 401, 413, 415, 429, 500) },
+        response: { 200: TokenPairSchema, ...problemResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request) => {
@@ -81,7 +81,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         tags: ['auth'],
         summary: 'Trade a refresh token for a new token pair (the old refresh token dies)',
         body: RefreshBodySchema,
-        response: { 200: TokenPairSchema, ...problemResponses(400, 401, 413, 415, 429, 500) },
+        response: { 200: TokenPairSchema, ...problemResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request) => app.tokens.rotate(request.body.refreshToken),
@@ -96,7 +96,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         summary: 'End this session: revoke its refresh token',
         security: [{ bearerAuth: [] }],
         body: RefreshBodySchema,
-        response: { 204: Type.Null({ description: 'Logged out' }), ...problemResponses(400, 401, 413, 415, 429, 500) },
+        response: { 204: Type.Null({ description: 'Logged out' }), ...problemResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request, reply) => {

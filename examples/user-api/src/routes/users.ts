@@ -67,7 +67,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         tags: ['users'],
         summary: 'The current user',
         security: bearer,
-        response: { 200: UserEnvelopeSchema, ...problemResponses(401, 429, 500) },
+        response: { 200: UserEnvelopeSchema, ...problemResponses(401, 429) },
       },
     },
     async (request) => ({ user: await currentUser(request) }),
@@ -82,7 +82,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         summary: 'Update the current user',
         security: bearer,
         body: UpdateMeBodySchema,
-        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 413, 415, 429, 500) },
+        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request) => {
@@ -101,14 +101,14 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         summary: 'Change the password; logs out every session of this user',
         security: bearer,
         body: ChangePasswordBodySchema,
-        response: { 204: NoContent, ...problemResponses(400, 401, 413, 415, 429, 500) },
+        response: { 204: NoContent, ...problemResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request, reply) => {
       const { currentPassword, newPassword } = request.body
-      if (!(await users.changePassword(request.user.sub, currentPassword, newPassword))) {
-        throw appError('INVALID_CURRENT_PASSWORD', 'The current password is wrong')
-      }
+      const outcome = await users.changePassword(request.user.sub, currentPassword, newPassword)
+      if (outcome === 'not-found') throw accountGone()
+      if (outcome === 'wrong-password') throw appError('INVALID_CURRENT_PASSWORD', 'The current password is wrong')
       await app.tokens.revokeAll(request.user.sub)
       return reply.code(204).send(null)
     },
@@ -123,7 +123,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         summary: 'List users (admins only), one cursor page at a time',
         security: bearer,
         querystring: ListQuerySchema,
-        response: { 200: UserPageSchema, ...problemResponses(400, 401, 403, 429, 500) },
+        response: { 200: UserPageSchema, ...problemResponses(400, 401, 403, 429) },
       },
     },
     async (request, reply) => {
@@ -154,7 +154,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         summary: 'One user (admins, or the user themselves)',
         security: bearer,
         params: UserIdParamsSchema,
-        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 403, 404, 429, 500) },
+        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 403, 404, 429) },
       },
     },
     async (request) => {
@@ -174,7 +174,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         security: bearer,
         params: UserIdParamsSchema,
         body: AdminUpdateBodySchema,
-        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429, 500) },
+        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429) },
       },
     },
     async (request) => {
@@ -198,7 +198,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         summary: 'Delete a user and revoke their tokens (admins only)',
         security: bearer,
         params: UserIdParamsSchema,
-        response: { 204: NoContent, ...problemResponses(400, 401, 403, 404, 409, 429, 500) },
+        response: { 204: NoContent, ...problemResponses(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request, reply) => {

@@ -88,6 +88,11 @@ function toUser(row: UserRow): User {
   }
 }
 
+/** The form of a name that search compares: lowercased by JavaScript, for every script (see migration 002). */
+export function foldName(name: string): string {
+  return name.toLowerCase()
+}
+
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION
 }
@@ -104,12 +109,27 @@ export function sortValue(user: User, field: UserSortField): string {
 
 export class UsersRepository {
   /** A hash of a random password, verified when a login names an unknown email so both paths cost the same. */
-  #dummyHash: Promise<string> | undefined
+  #dummyHash: string | undefined
 
   constructor(
     private readonly db: Database,
     private readonly hasher: PasswordHasher,
   ) {}
+
+  /**
+   * Startup work, awaited before the app listens: hashes the dummy password now, so the first login with an
+   * unknown email does not pay for a hash on top of the verify (a one-time timing oracle), and fills in the
+   * search form of names written before migration 002.
+   */
+  async prepare(): Promise<void> {
+    this.#dummyHash ??= await this.hasher.hash(randomUUID())
+    const stale = await this.db.query<{ id: string; name: string }>(
+      'SELECT id, name FROM users WHERE name_lower IS NULL',
+    )
+    for (const { id, name } of stale) {
+      await this.db.query('UPDATE users SET name_lower = $2 WHERE id = $1 AND name = $3', [id, foldName(name), name])
+    }
+  }
 
   /** Creates a user; throws `UserConflictError('EMAIL_TAKEN')` when the email is registered already. */
   async create(input: { email: string; name: string; password: string; role?: Role }): Promise<User> {
@@ -117,10 +137,10 @@ export class UsersRepository {
     try {
       const rows = await this.db.query<UserRow>(
         // now() is the transaction's time: createdAt and updatedAt start out equal.
-        `INSERT INTO users (email, name, role, password_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, date_trunc('milliseconds', now()), date_trunc('milliseconds', now()))
+        `INSERT INTO users (email, name, name_lower, role, password_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, date_trunc('milliseconds', now()), date_trunc('milliseconds', now()))
          RETURNING ${USER_COLUMNS}`,
-        [normalizeEmail(input.email), input.name, input.role ?? 'user', passwordHash],
+        [normalizeEmail(input.email), input.name, foldName(input.name), input.role ?? 'user', passwordHash],
       )
       return toUser(rows[0]!)
     } catch (error) {
@@ -171,19 +191,26 @@ export class UsersRepository {
     return toUser(row)
   }
 
-  /** Replaces the password when `currentPassword` matches; false when it does not (or the user is gone). */
-  async changePassword(id: string, currentPassword: string, newPassword: string): Promise<boolean> {
-    if (!UUID.test(id)) return false
+  /**
+   * Replaces the password when `currentPassword` matches: `'changed'`, `'wrong-password'`, or `'not-found'`
+   * when there is no such user (any more).
+   */
+  async changePassword(
+    id: string,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<'changed' | 'wrong-password' | 'not-found'> {
+    if (!UUID.test(id)) return 'not-found'
     const rows = await this.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [id])
     const row = rows[0]
-    if (row === undefined) return false
-    if (!(await this.hasher.verify(currentPassword, row.password_hash))) return false
+    if (row === undefined) return 'not-found'
+    if (!(await this.hasher.verify(currentPassword, row.password_hash))) return 'wrong-password'
     const passwordHash = await this.hasher.hash(newPassword)
     const updated = await this.db.query(
       `UPDATE users SET password_hash = $2, updated_at = ${NOW} WHERE id = $1 RETURNING id`,
       [id, passwordHash],
     )
-    return updated.length > 0
+    return updated.length > 0 ? 'changed' : 'not-found'
   }
 
   /**
@@ -195,9 +222,10 @@ export class UsersRepository {
     return this.db.transaction(async (tx) => {
       if (changes.role === 'user') await this.assertNotLastAdmin(tx, id)
       const rows = await tx.query<UserRow>(
-        `UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role), updated_at = ${NOW}
+        `UPDATE users SET name = COALESCE($2, name), name_lower = COALESCE($3, name_lower),
+           role = COALESCE($4, role), updated_at = ${NOW}
          WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-        [id, changes.name ?? null, changes.role ?? null],
+        [id, changes.name ?? null, changes.name === undefined ? null : foldName(changes.name), changes.role ?? null],
       )
       return rows[0] === undefined ? undefined : toUser(rows[0])
     })
@@ -222,8 +250,11 @@ export class UsersRepository {
     }
     const where: string[] = []
     if (query.q !== undefined && query.q !== '') {
-      const q = param(query.q.toLowerCase())
-      where.push(`(strpos(email, ${q}) > 0 OR strpos(lower(name), ${q}) > 0)`)
+      // Emails are stored lowercased and names have their lowercased twin (both by JavaScript, so every
+      // script folds): a plain substring test on both is case-insensitive. COALESCE covers a row written
+      // by an instance older than migration 002 since this one started.
+      const q = param(foldName(query.q))
+      where.push(`(strpos(email, ${q}) > 0 OR strpos(COALESCE(name_lower, lower(name)), ${q}) > 0)`)
     }
     const keys = [
       ...query.sort.map(({ field, direction }) => ({ column: SORT_COLUMNS[field], direction })),
@@ -272,8 +303,9 @@ export class UsersRepository {
     if (admins.length === 1 && admins[0]?.id === id) throw new UserConflictError('LAST_ADMIN')
   }
 
-  private dummyHash(): Promise<string> {
-    this.#dummyHash ??= this.hasher.hash(randomUUID())
+  private async dummyHash(): Promise<string> {
+    // prepare() made it at startup; hashing here only when the repository is used without it.
+    this.#dummyHash ??= await this.hasher.hash(randomUUID())
     return this.#dummyHash
   }
 }

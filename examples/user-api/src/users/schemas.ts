@@ -1,6 +1,6 @@
 // Request and response schemas (TypeBox): they validate input, shape output (the response schema is what
 // keeps fields like the password hash from ever being serialized) and document the API in OpenAPI.
-import { type Static, Type } from '@sinclair/typebox'
+import { type Static, type StringOptions, Type } from '@sinclair/typebox'
 
 /** A user as the API returns it. */
 export const UserSchema = Type.Object(
@@ -19,15 +19,27 @@ export type UserResponse = Static<typeof UserSchema>
 /** `{ user }`: the envelope of every single-user response. */
 export const UserEnvelopeSchema = Type.Object({ user: UserSchema }, { additionalProperties: false })
 
+// PostgreSQL text cannot hold a NUL character (U+0000): a query carrying one fails with SQLSTATE 22021.
+// Every string that reaches SQL refuses it in its schema, so such a request is a 400 VALIDATION_FAILED
+// (the db layer maps any data exception that still gets through to a 400 INVALID_VALUE). Ajv compiles
+// patterns with the `u` flag, where `\u0000` in the pattern is the NUL character.
+const NO_NUL = '^[^\\u0000]*$'
+
+/** A string that can be stored in PostgreSQL: like `Type.String(options)`, but a NUL character is refused. */
+export function SafeText(options: Omit<StringOptions, 'pattern'> = {}) {
+  return Type.String({ ...options, pattern: NO_NUL })
+}
+
 // Emails may arrive with surrounding spaces and any case; they are trimmed and lowercased before use.
 export const EmailSchema = Type.String({
   minLength: 3,
   maxLength: 254,
-  pattern: '^\\s*[^\\s@]+@[^\\s@]+\\.[^\\s@]+\\s*$',
+  pattern: '^\\s*[^\\s@\\u0000]+@[^\\s@\\u0000]+\\.[^\\s@\\u0000]+\\s*$',
   description: 'Email address; trimmed and lowercased before use.',
 })
 export const PasswordSchema = Type.String({ minLength: 8, maxLength: 1024 })
-export const NameSchema = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })
+// Not blank, and no NUL: leading spaces, then a character that is neither space nor NUL, then anything but NUL.
+export const NameSchema = Type.String({ minLength: 1, maxLength: 100, pattern: '^\\s*[^\\s\\u0000][^\\u0000]*$' })
 export const RoleSchema = Type.Union([Type.Literal('user'), Type.Literal('admin')])
 
 export const RegisterBodySchema = Type.Object(
@@ -36,7 +48,7 @@ export const RegisterBodySchema = Type.Object(
 )
 export const LoginBodySchema = Type.Object(
   // No length rules beyond a DoS bound: a login must not reveal the password policy of an account.
-  { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  { email: SafeText({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
   { additionalProperties: false },
 )
 export const RefreshBodySchema = Type.Object(
@@ -57,5 +69,5 @@ export const UserIdParamsSchema = Type.Object(
   { additionalProperties: false },
 )
 export const SearchQuerySchema = Type.Object({
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Substring of the email or name' })),
+  q: Type.Optional(SafeText({ minLength: 1, maxLength: 100, description: 'Substring of the email or name' })),
 })
