@@ -76,6 +76,15 @@ async function withoutCacheKeyWarning(register: () => Promise<void>): Promise<vo
   }
 }
 
+/** Freezes a decoded JWT payload (plain JSON: objects, arrays, primitives) and everything in it. */
+function deepFreeze(value: object): void {
+  Object.freeze(value)
+  for (const key of Object.keys(value)) {
+    const child = (value as Record<string, unknown>)[key]
+    if (typeof child === 'object' && child !== null && !Object.isFrozen(child)) deepFreeze(child)
+  }
+}
+
 function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url')
 }
@@ -197,6 +206,10 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
     }
     if (decoded.header.kid !== verifier.kid) throw invalidToken()
     const payload = decoded.payload
+    // The verified-token cache hands every request with this token the same payload object: frozen on its
+    // first verification, so a handler that mutates `request.user` (`roles.push('admin')`) cannot change what
+    // later requests with the token are authorized for. Frozen once, so a cache hit costs one check.
+    if (!Object.isFrozen(payload)) deepFreeze(payload)
     if (typeof payload.sub !== 'string') throw invalidToken()
     let notBefore = store.getNotBefore(payload.sub)
     if (notBefore !== undefined && typeof notBefore !== 'number') notBefore = await notBefore

@@ -9,6 +9,8 @@ import type { RefreshTokenRecord, RotateResult, TokenStore } from './token-store
 export interface RedisScriptClient {
   eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
   evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+  /** Plain `GET`, used for the per-request not-before lookup when present (ioredis has it); else a script. */
+  get?(key: string): Promise<string | null>
 }
 
 /** Options of {@link RedisTokenStore}. */
@@ -21,9 +23,11 @@ export interface RedisTokenStoreOptions {
   prefix?: string
   /**
    * How long (ms) `authenticate` may answer a subject's not-before time from a local cache instead of a
-   * Redis round trip. `revokeAll` on this instance updates the cache at once; other instances see it
-   * within this bound. `0` asks Redis on every authenticated request.
-   * @default 1000
+   * Redis round trip. The default `0` asks Redis on every authenticated request (one O(1) `GET`), so
+   * `revokeAll` on any instance rejects older access tokens on every instance from the next request on.
+   * A value above 0 saves that round trip but lets other instances accept a revoked access token for up
+   * to this long (`revokeAll` on this instance updates its own cache at once).
+   * @default 0
    */
   notBeforeCacheTtl?: number
 }
@@ -125,6 +129,7 @@ export class RedisTokenStore implements TokenStore {
   readonly #redis: RedisScriptClient
   readonly #prefix: string
   readonly #cacheTtl: number
+  readonly #get: ((key: string) => Promise<string | null>) | undefined
   readonly #notBeforeCache = new Map<string, { value: number | undefined; fetchedAt: number }>()
 
   constructor(redis: RedisScriptClient, options: RedisTokenStoreOptions = {}) {
@@ -143,7 +148,7 @@ export class RedisTokenStore implements TokenStore {
     if (typeof prefix !== 'string') {
       throw new KeelConfigError('KEEL_ERR_AUTH_INVALID_STORE', 'RedisTokenStore option "prefix" must be a string')
     }
-    const cacheTtl = options.notBeforeCacheTtl ?? 1000
+    const cacheTtl = options.notBeforeCacheTtl ?? 0
     if (!Number.isFinite(cacheTtl) || cacheTtl < 0) {
       throw new KeelConfigError(
         'KEEL_ERR_AUTH_INVALID_STORE',
@@ -151,6 +156,7 @@ export class RedisTokenStore implements TokenStore {
       )
     }
     this.#redis = redis
+    this.#get = typeof redis.get === 'function' ? redis.get.bind(redis) : undefined
     this.#prefix = prefix
     this.#cacheTtl = cacheTtl
   }
@@ -214,7 +220,8 @@ export class RedisTokenStore implements TokenStore {
 
   async #fetchNotBefore(sub: string): Promise<number | undefined> {
     const fetchedAt = Date.now()
-    const raw = await this.#run(scripts.getNotBefore, [`${this.#prefix}s:${sub}`], [])
+    const key = `${this.#prefix}s:${sub}`
+    const raw = this.#get === undefined ? await this.#run(scripts.getNotBefore, [key], []) : await this.#get(key)
     const value = typeof raw === 'string' ? Number(raw) : undefined
     if (this.#cacheTtl > 0) this.#remember(sub, value, fetchedAt)
     return value

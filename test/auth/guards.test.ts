@@ -183,5 +183,80 @@ describe('auth', () => {
         }
       })
     })
+
+    describe('request.user', () => {
+      async function buildMutating(verifyCache?: number) {
+        const app = Fastify()
+        await app.register(keelAuth, {
+          secret: hsSecret,
+          issuer,
+          audience,
+          ...(verifyCache === undefined ? {} : { verifyCache }),
+        })
+        app.get('/mutate', { onRequest: [app.authenticate] }, async (request) => {
+          const outcome: Record<string, string> = {}
+          const tries: Record<string, () => void> = {
+            pushRole: () => request.user.roles.push('admin'),
+            setRoles: () => {
+              ;(request.user as { roles: string[] }).roles = ['admin']
+            },
+            setPermissions: () => {
+              ;(request.user as { permissions?: string[] }).permissions = ['post:publish']
+            },
+            nested: () => {
+              ;(request.user as unknown as { profile: { level: string } }).profile.level = 'root'
+            },
+          }
+          for (const [name, attempt] of Object.entries(tries)) {
+            try {
+              attempt()
+              outcome[name] = 'changed'
+            } catch (error) {
+              outcome[name] = error instanceof TypeError ? 'refused' : 'other'
+            }
+          }
+          return outcome
+        })
+        app.get('/admin', { onRequest: [app.authenticate, app.authorize('admin')] }, async () => 'ok')
+        app.get(
+          '/publish',
+          { onRequest: [app.authenticate, app.authorize({ permissions: ['post:publish'] })] },
+          async () => 'ok',
+        )
+        app.get('/profile', { onRequest: [app.authenticate] }, async (request) => request.user)
+        return app
+      }
+
+      it.each([
+        ['with the verified-token cache', undefined],
+        ['without the verified-token cache', 0],
+      ])('should not let a handler escalate later requests by mutating request.user (%s)', async (_name, cache) => {
+        const app = await buildMutating(cache)
+        try {
+          const { accessToken } = await app.tokens.issue({
+            sub: 'user-m',
+            roles: ['member'],
+            profile: { level: 'basic' },
+          } as never)
+          const headers = bearer(accessToken)
+          expect((await app.inject({ url: '/admin', headers })).statusCode).toBe(403)
+          const mutated = await app.inject({ url: '/mutate', headers })
+          expect(mutated.json()).toEqual({
+            pushRole: 'refused',
+            setRoles: 'refused',
+            setPermissions: 'refused',
+            nested: 'refused',
+          })
+          expect((await app.inject({ url: '/admin', headers })).statusCode).toBe(403)
+          expect((await app.inject({ url: '/publish', headers })).statusCode).toBe(403)
+          expect((await app.inject({ url: '/profile', headers })).json()).toMatchObject({
+            roles: ['member'],
+            profile: { level: 'basic' },
+          })
+        } finally {
+          await app.close()
+        }
+      })
+    })
   })
 })

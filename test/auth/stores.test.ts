@@ -259,6 +259,41 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
     expect(cached.getNotBefore('user-c')).toBe(at + 1)
   })
 
+  it('should ask Redis for the not-before time with one GET per authenticated request by default', async () => {
+    const own = `${prefix}get:`
+    const calls: string[] = []
+    const client = {
+      eval: (script: string, numKeys: number, ...args: Array<string | number>) => {
+        calls.push('eval')
+        return redis.eval(script, numKeys, ...args)
+      },
+      evalsha: (sha: string, numKeys: number, ...args: Array<string | number>) => {
+        calls.push('evalsha')
+        return redis.evalsha(sha, numKeys, ...args)
+      },
+      get: (key: string) => {
+        calls.push(`get ${key}`)
+        return redis.get(key)
+      },
+    }
+    const app = await buildApp({ store: new RedisTokenStore(client, { prefix: own }) })
+    try {
+      const { accessToken } = await app.tokens.issue({ sub: 'user-g', roles: [] })
+      calls.length = 0
+      for (let i = 0; i < 3; i++)
+        expect((await app.inject({ url: '/me', headers: bearer(accessToken) })).statusCode).toBe(200)
+      expect(calls).toEqual(Array(3).fill(`get ${own}s:user-g`))
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('should refuse a negative notBeforeCacheTtl', () => {
+    expect(() => new RedisTokenStore(redis, { notBeforeCacheTtl: -1 })).toThrow(
+      expect.objectContaining({ code: 'KEEL_ERR_AUTH_INVALID_STORE' }),
+    )
+  })
+
   it('should reject a client without eval/evalsha', () => {
     expect(() => new RedisTokenStore({} as never)).toThrow(
       expect.objectContaining({ code: 'KEEL_ERR_AUTH_INVALID_STORE' }),
@@ -304,10 +339,10 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
       }
     })
 
-    it('should reject older access tokens on B right after revokeAll on A when the cache is off', async () => {
+    it('should reject older access tokens on B right after revokeAll on A with the default options', async () => {
       const own = `${prefix}revoke:`
-      const a = await buildApp({ store: new RedisTokenStore(redis, { prefix: own, notBeforeCacheTtl: 0 }) })
-      const b = await buildApp({ store: new RedisTokenStore(redis, { prefix: own, notBeforeCacheTtl: 0 }) })
+      const a = await buildApp({ store: new RedisTokenStore(redis, { prefix: own }) })
+      const b = await buildApp({ store: new RedisTokenStore(redis, { prefix: own }) })
       try {
         const old = await a.tokens.issue({ sub: 'user-rv', roles: [] })
         expect((await b.inject({ url: '/me', headers: bearer(old.accessToken) })).statusCode).toBe(200)
