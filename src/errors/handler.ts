@@ -28,6 +28,8 @@ interface Problem {
 }
 
 const FRAMEWORK_CODE = /^(?:FST|FAST)_/
+/** Set by keelRequestId on the instance: the name of its response header. */
+const kRequestIdHeader = Symbol.for('fastify-keel.request-id.header')
 
 /** Known-origin 503 codes that mean "overloaded, retry": expected under load, so no stack per request. */
 const OPERATIONAL_CODES: ReadonlySet<string> = new Set(['SERVICE_OVERLOADED', 'HANDLER_TIMEOUT'])
@@ -348,6 +350,11 @@ function send(
   }
   reply.code(rendered.status)
   for (const [name, value] of rendered.headers) reply.header(name, value)
+  // Responses Fastify sends before any hook runs (frameworkErrors) lack keelRequestId's header: set it here.
+  const idHeader = (request.server as unknown as Record<symbol, unknown> | undefined)?.[kRequestIdHeader]
+  if (typeof idHeader === 'string' && typeof request.id === 'string' && !reply.hasHeader(idHeader)) {
+    reply.header(idHeader, request.id)
+  }
   // A string payload skips route response schemas, so `errors` and extension members are never stripped.
   reply.header('content-type', PROBLEM_CONTENT_TYPE).send(rendered.body)
 }

@@ -8,6 +8,12 @@ import { requestIdStorage } from './storage.js'
 import { parseTraceparent } from './trace-context.js'
 
 const kRegistered = Symbol.for('fastify-keel.request-id.registered')
+/**
+ * The response header name, on the instance: the errors plugin reads it to set the header on responses Fastify
+ * sends before any hook runs (`frameworkErrors`: bad URLs, over-long params). `Symbol.for`, so it is one key
+ * across the ESM and CJS builds and neither plugin imports the other.
+ */
+const kHeader = Symbol.for('fastify-keel.request-id.header')
 
 const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
   const { header, trustIncoming, generate: userGenerate, validate: userValidate } = resolveRequestIdOptions(opts)
@@ -25,6 +31,7 @@ const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
     )
   }
   app.decorate(kRegistered as unknown as string, true)
+  app.decorate(kHeader as unknown as string, header)
   app.decorateRequest('traceContext', null)
 
   // A user's generate/validate runs inside Fastify's id generator, where a throw would crash the process and

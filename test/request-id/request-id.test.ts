@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { httpErrors, keelErrors } from 'fastify-keel/errors'
+import { createErrorHandler, httpErrors, keelErrors } from 'fastify-keel/errors'
 import { getRequestId, type KeelRequestIdOptions, keelRequestId } from 'fastify-keel/request-id'
 import { afterEach, describe, expect, it } from 'vitest'
 import { appWithLogs, expectProblem, type LogLine } from '../errors/support.js'
@@ -272,6 +272,52 @@ describe('request-id', () => {
       })
       expectProblem(xml, 415, 'UNSUPPORTED_MEDIA_TYPE')
       expect(xml.headers['x-request-id']).toBe('xml-1')
+    })
+  })
+
+  describe('with the frameworkErrors recipe', () => {
+    // Fastify answers these before any hook runs, so keelRequestId's onRequest hook never sets the header;
+    // the errors plugin sets it from request.id.
+    async function withFrameworkErrors(options: KeelRequestIdOptions = {}): Promise<FastifyInstance> {
+      const renderProblem = createErrorHandler()
+      app = Fastify({
+        maxParamLength: 20,
+        frameworkErrors: (error, request, reply) => renderProblem(error, request, reply),
+      })
+      await app.register(keelRequestId, options)
+      await app.register(keelErrors)
+      app.get('/items/:id', async () => 'ok')
+      return app
+    }
+
+    it('should send the generated id on a bad URL, equal to requestId', async () => {
+      const app = await withFrameworkErrors()
+      const res = await app.inject('/%E0%A4%A')
+      const body = expectProblem(res, 400, 'BAD_URL')
+      expect(body.requestId).toMatch(UUID)
+      expect(res.headers['x-request-id']).toBe(body.requestId)
+    })
+
+    it('should send a valid incoming id on a bad URL', async () => {
+      const app = await withFrameworkErrors()
+      const res = await app.inject({ url: '/%E0%A4%A', headers: { 'x-request-id': 'bad-url-1' } })
+      expect(expectProblem(res, 400, 'BAD_URL').requestId).toBe('bad-url-1')
+      expect(res.headers['x-request-id']).toBe('bad-url-1')
+    })
+
+    it('should send the id in the configured header on an over-long param', async () => {
+      const app = await withFrameworkErrors({ header: 'x-correlation-id' })
+      const res = await app.inject({ url: `/items/${'x'.repeat(50)}`, headers: { 'x-correlation-id': 'long-1' } })
+      expect(expectProblem(res, 414, 'PARAM_TOO_LONG').requestId).toBe('long-1')
+      expect(res.headers['x-correlation-id']).toBe('long-1')
+      expect(res.headers['x-request-id']).toBeUndefined()
+    })
+
+    it('should keep the one header the plugin set on an ordinary error', async () => {
+      const app = await withFrameworkErrors()
+      const res = await app.inject({ url: '/missing', headers: { 'x-request-id': 'nf-2' } })
+      expect(expectProblem(res, 404, 'ROUTE_NOT_FOUND').requestId).toBe('nf-2')
+      expect(res.headers['x-request-id']).toBe('nf-2')
     })
   })
 
