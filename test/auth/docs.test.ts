@@ -1,22 +1,11 @@
-import { readFileSync } from 'node:fs'
 import { authConfigCodes, authErrorCodes } from 'fastify-keel/auth'
 import { describe, expect, it } from 'vitest'
+import { codeTableRows, readDocs } from '../helpers/docs-tables.js'
 
-const docs = readFileSync(new URL('../../docs/auth.md', import.meta.url), 'utf8')
-const start = docs.indexOf('## Error codes')
-const section = docs.slice(start, docs.indexOf('\n## ', start + 1))
+const docs = readDocs('auth')
 
 function tableRows(prefix: RegExp): string[][] {
-  return section
-    .split('\n')
-    .filter((line) => line.startsWith('| `'))
-    .map((line) =>
-      line
-        .split('|')
-        .slice(1, -1)
-        .map((cell) => cell.trim().replace(/^`|`$/g, '')),
-    )
-    .filter((cells) => prefix.test(cells[0] ?? ''))
+  return codeTableRows('auth').filter((cells) => prefix.test(cells[0] ?? ''))
 }
 
 describe('auth', () => {

@@ -1,26 +1,14 @@
-import { readFileSync } from 'node:fs'
 import { ERROR_CODES, ERRORS_CONFIG_CODES, FOREIGN_CODE_MAP, keelErrors } from 'fastify-keel/errors'
 import { describe, expect, it } from 'vitest'
-
-const docs = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
-const start = docs.indexOf('## Error codes')
-const section = docs.slice(start, docs.indexOf('\n## ', start + 1))
+import { codeTableRows } from '../helpers/docs-tables.js'
 
 /** Table rows whose first cell is a code, cells trimmed and kept as written. */
 function rawRows(): string[][] {
-  return section
-    .split('\n')
-    .filter((line) => line.startsWith('| `'))
-    .map((line) =>
-      line
-        .split('|')
-        .slice(1, -1)
-        .map((cell) => cell.trim()),
-    )
+  return codeTableRows('errors', { raw: true })
 }
 
 function rows(): string[][] {
-  return rawRows().map((cells) => cells.map((cell) => cell.replace(/^`|`$/g, '')))
+  return codeTableRows('errors')
 }
 
 describe('errors', () => {

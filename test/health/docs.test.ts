@@ -1,21 +1,11 @@
-import { readFileSync } from 'node:fs'
 import { healthConfigErrorCodes, healthErrorCodes } from 'fastify-keel/health'
 import { describe, expect, it } from 'vitest'
+import { codeTableRows, readDocs } from '../helpers/docs-tables.js'
 
-const docs = readFileSync(new URL('../../docs/health.md', import.meta.url), 'utf8')
-const start = docs.indexOf('## Error codes')
-const section = docs.slice(start, docs.indexOf('\n## ', start + 1))
+const docs = readDocs('health')
 
 function rows(): string[][] {
-  return section
-    .split('\n')
-    .filter((line) => line.startsWith('| `'))
-    .map((line) =>
-      line
-        .split('|')
-        .slice(1, -1)
-        .map((cell) => cell.trim().replace(/^`|`$/g, '')),
-    )
+  return codeTableRows('health')
 }
 
 describe('health', () => {

@@ -1,21 +1,9 @@
-import { readFileSync } from 'node:fs'
 import { securityConfigErrorCodes, securityErrorCodes } from 'fastify-keel/security'
 import { describe, expect, it } from 'vitest'
-
-const docs = readFileSync(new URL('../../docs/security.md', import.meta.url), 'utf8')
-const section = docs.slice(docs.indexOf('## Error codes'), docs.indexOf('\n## ', docs.indexOf('## Error codes') + 1))
+import { codeTableRows } from '../helpers/docs-tables.js'
 
 function tableRows(prefix: RegExp): string[][] {
-  return section
-    .split('\n')
-    .filter((line) => line.startsWith('| `'))
-    .map((line) =>
-      line
-        .split('|')
-        .slice(1, -1)
-        .map((cell) => cell.trim().replace(/^`|`$/g, '')),
-    )
-    .filter((cells) => prefix.test(cells[0] ?? ''))
+  return codeTableRows('security').filter((cells) => prefix.test(cells[0] ?? ''))
 }
 
 describe('security', () => {
