@@ -1,7 +1,6 @@
 // Shared by the auth tests: keys generated with node:crypto, a hand-made JWT signer (to forge tokens the
 // plugin must refuse), a log capture and Redis key cleanup.
 import { createHmac, sign as cryptoSign, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto'
-import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type KeelAuthOptions, keelAuth } from 'fastify-keel/auth'
 import type { Redis } from 'ioredis'
@@ -71,19 +70,7 @@ export async function buildApp(options: Partial<KeelAuthOptions> = {}): Promise<
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
-export type LogLine = Record<string, unknown> & { level: number; msg?: string }
-
-/** A pino destination that parses and keeps every line. */
-export function captureLogs(): { stream: Writable; lines: LogLine[] } {
-  const lines: LogLine[] = []
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as LogLine)
-      callback()
-    },
-  })
-  return { stream, lines }
-}
+export { captureLogs, type LogLine } from '../helpers/logs.js'
 
 /** Deletes the keys under `prefix` (this run's keys only). */
 export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {

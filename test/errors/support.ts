@@ -1,21 +1,9 @@
 // Shared by the errors tests: a real pino destination that keeps every log line, and a problem check.
-import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { expect } from 'vitest'
+import { captureLogs, type LogLine } from '../helpers/logs.js'
 
-export type LogLine = Record<string, unknown> & { level: number; msg?: string; reqId?: string }
-
-/** A writable stream for `Fastify({ logger: { stream } })` that parses each JSON line pino writes. */
-export function captureLogs(): { stream: Writable; lines: LogLine[] } {
-  const lines: LogLine[] = []
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as LogLine)
-      callback()
-    },
-  })
-  return { stream, lines }
-}
+export { captureLogs, type LogLine }
 
 /** A Fastify app logging at `info` to a captured stream. */
 export function appWithLogs(options: FastifyServerOptions = {}): { app: FastifyInstance; lines: LogLine[] } {

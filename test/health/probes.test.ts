@@ -1,9 +1,9 @@
-import { Writable } from 'node:stream'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type HealthDocument, type KeelHealthOptions, keelHealth } from 'fastify-keel/health'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { captureLogs } from '../helpers/logs.js'
 
 const apps: FastifyInstance[] = []
 
@@ -395,13 +395,7 @@ describe('health', () => {
 
   describe('route integration', () => {
     async function requestLogUrls(level: 'info' | 'debug') {
-      const lines: Array<Record<string, unknown>> = []
-      const stream = new Writable({
-        write(chunk, _encoding, callback) {
-          for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line))
-          callback()
-        },
-      })
+      const { lines, stream } = captureLogs()
       const app = Fastify({ logger: { level, stream } })
       apps.push(app)
       await app.register(keelHealth, { underPressure: false })

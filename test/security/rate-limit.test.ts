@@ -1,22 +1,11 @@
-import { Writable } from 'node:stream'
 import fastifyCors from '@fastify/cors'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type onRequestHookHandler } from 'fastify'
 import { keelAuth } from 'fastify-keel/auth'
 import { type KeelSecurityOptions, keelSecurity } from 'fastify-keel/security'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { captureLogs } from '../helpers/logs.js'
 
 const apps: FastifyInstance[] = []
-
-function logCapture() {
-  const lines: Record<string, unknown>[] = []
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line))
-      callback()
-    },
-  })
-  return { lines, stream }
-}
 
 async function build(options: KeelSecurityOptions = {}, server: FastifyServerOptions = {}) {
   const app = Fastify(server)
@@ -341,7 +330,7 @@ describe('security', () => {
 
   describe('proxy warning', () => {
     it('should log one warning when x-forwarded-for arrives while trustProxy is off', async () => {
-      const { lines, stream } = logCapture()
+      const { lines, stream } = captureLogs()
       const app = await build({}, { logger: { level: 'warn', stream } })
       for (let i = 0; i < 3; i++) await app.inject({ url: '/items', headers: { 'x-forwarded-for': '203.0.113.7' } })
       const warnings = lines.filter((line) => line.code === 'KEEL_SECURITY_TRUST_PROXY_OFF')
@@ -350,7 +339,7 @@ describe('security', () => {
     })
 
     it('should not warn when trustProxy is on, and key on the forwarded IP', async () => {
-      const { lines, stream } = logCapture()
+      const { lines, stream } = captureLogs()
       const app = await build({ rateLimit: { max: 1 } }, { logger: { level: 'warn', stream }, trustProxy: true })
       const from = (ip: string) => app.inject({ url: '/items', headers: { 'x-forwarded-for': ip } })
       expect((await from('203.0.113.7')).statusCode).toBe(200)

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer, type Server, type Socket } from 'node:net'
-import { Writable } from 'node:stream'
+import type { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type KeelRateLimitOptions, keelSecurity } from 'fastify-keel/security'
 import { Redis, type RedisOptions } from 'ioredis'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { captureLogs } from '../helpers/logs.js'
 import { describeWithRedis } from '../helpers/services.js'
 
 describeWithRedis('security: rate limits in Redis', (redisUrl) => {
@@ -19,17 +20,6 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
     redis.on('error', () => {}) // outages are the point of some tests; ioredis would print each one
     clients.push(redis)
     return redis
-  }
-
-  function logCapture() {
-    const lines: Record<string, unknown>[] = []
-    const stream = new Writable({
-      write(chunk, _encoding, callback) {
-        for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line))
-        callback()
-      },
-    })
-    return { lines, stream }
   }
 
   async function build(rateLimit: KeelRateLimitOptions, stream?: Writable) {
@@ -180,7 +170,7 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
   it('should fail open within the store timeout when Redis never answers', async () => {
     const hole = await blackHole()
     try {
-      const { lines, stream } = logCapture()
+      const { lines, stream } = captureLogs()
       const app = await build({ redis: client(hole.port) }, stream)
       for (let i = 0; i < 3; i++) {
         const { result, ms } = await timed(() => app.inject('/items'))
@@ -195,7 +185,7 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
   })
 
   it('should fail open and log once when Redis is on a closed port', async () => {
-    const { lines, stream } = logCapture()
+    const { lines, stream } = captureLogs()
     const app = await build({ redis: client(await closedPort()) }, stream)
     for (let i = 0; i < 5; i++) {
       const { result, ms } = await timed(() => app.inject('/items'))
@@ -219,7 +209,7 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
     [true, 200],
     [false, 503],
   ])('should follow skipOnError=%s when the connection is killed mid-run', async (skipOnError, status) => {
-    const { lines, stream } = logCapture()
+    const { lines, stream } = captureLogs()
     const redis = client(redisUrl, { retryStrategy: () => null })
     const app = await build({ redis, skipOnError, nameSpace: `${nameSpace}kill-${String(skipOnError)}:` }, stream)
     const before = await app.inject('/items')
@@ -236,7 +226,7 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
   })
 
   it('should log one line when Redis answers again', async () => {
-    const { lines, stream } = logCapture()
+    const { lines, stream } = captureLogs()
     const redis = client(redisUrl, { lazyConnect: true })
     const app = await build({ redis, nameSpace: `${nameSpace}recover:` }, stream)
     redis.disconnect()
