@@ -1,20 +1,21 @@
+import { type ConfigCodeInfo, configCodes, type ResponseCodeInfo, responseCodes } from '../internal/codes.js'
+
 /**
  * The machine codes the errors plugin puts in problem documents, and how errors raised by Fastify and
  * the official plugins map onto them. Documented as tables in docs/errors.md; a test keeps them in sync.
  */
 
-/** One entry of a code registry: the HTTP status it goes with and when it is sent. */
-export interface ErrorCodeInfo {
-  readonly status: number
-  readonly when: string
-}
+/** One entry of a response-code registry: the HTTP status it goes with and when it is sent. */
+export type ErrorCodeInfo = ResponseCodeInfo
+/** One entry of a config-code registry: when the `KeelConfigError` is thrown and how to fix it. */
+export type { ConfigCodeInfo }
 
 /**
  * Every `code` the errors plugin itself assigns. Codes of `HttpError`s you throw are yours; statuses
  * without a more specific code get the status title in SCREAMING_SNAKE (`FORBIDDEN`, `CONFLICT`, …).
  * @see docs/errors.md
  */
-export const ERROR_CODES = Object.freeze({
+export const ERROR_CODES = responseCodes({
   VALIDATION_FAILED: { status: 400, when: 'the body, querystring, params or headers fail the route schema' },
   MALFORMED_JSON: {
     status: 400,
@@ -46,7 +47,7 @@ export const ERROR_CODES = Object.freeze({
     status: 500,
     when: 'anything thrown without an HTTP status (plain `Error`, string, `null`)',
   },
-} satisfies Record<string, ErrorCodeInfo>)
+})
 
 /** A code from {@link ERROR_CODES}. */
 export type ErrorCode = keyof typeof ERROR_CODES
@@ -82,8 +83,8 @@ export const FOREIGN_CODE_MAP: Readonly<Record<string, ErrorCode>> = Object.free
  * Errors about misusing the errors plugin, thrown at boot as `KeelConfigError`.
  * @see docs/errors.md
  */
-export const ERRORS_CONFIG_CODES = Object.freeze({
-  KEEL_ERR_ERRORS_INVALID_OPTIONS: {
+export const ERRORS_CONFIG_CODES = configCodes({
+  KEEL_ERR_ERRORS_INVALID_OPTION: {
     when: 'the options are not an object, an option has the wrong type, or an option name is unknown',
     fix: 'pass only `exposeInternalErrors` (boolean), `typeBaseUri` (absolute URI) and `transform` (function)',
   },
@@ -99,4 +100,7 @@ export const ERRORS_CONFIG_CODES = Object.freeze({
     when: 'a not-found handler was already set at the root before `keelErrors`',
     fix: 'remove your root `setNotFoundHandler`, or throw `httpErrors.notFound()` from a prefixed one',
   },
-} satisfies Record<string, { when: string; fix: string }>)
+})
+
+/** A code of {@link ERRORS_CONFIG_CODES}. */
+export type ErrorsConfigCode = keyof typeof ERRORS_CONFIG_CODES

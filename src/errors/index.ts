@@ -1,4 +1,12 @@
-export { ERROR_CODES, ERRORS_CONFIG_CODES, type ErrorCode, type ErrorCodeInfo, FOREIGN_CODE_MAP } from './codes.js'
+export {
+  type ConfigCodeInfo,
+  ERROR_CODES,
+  ERRORS_CONFIG_CODES,
+  type ErrorCode,
+  type ErrorCodeInfo,
+  type ErrorsConfigCode,
+  FOREIGN_CODE_MAP,
+} from './codes.js'
 export { createErrorHandler, type KeelErrorHandler, PROBLEM_CONTENT_TYPE } from './handler.js'
 export { HttpError, type HttpErrorOptions, isHttpError } from './http-error.js'
 export { type HttpErrorFactory, httpErrors } from './http-errors.js'

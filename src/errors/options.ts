@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { describeValue, KeelConfigError } from '../internal/config-error.js'
+import { optionsReader } from '../internal/options.js'
 import type { ProblemDocument } from './problem.js'
 
 /**
@@ -34,60 +34,27 @@ export interface ResolvedErrorsOptions {
   readonly transform: KeelErrorsOptions['transform'] | undefined
 }
 
-const KNOWN = new Set(['exposeInternalErrors', 'typeBaseUri', 'transform'])
+const KNOWN = ['exposeInternalErrors', 'typeBaseUri', 'transform']
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/
+/** The validators and error constructor of this plugin. */
+export const read = optionsReader('errors', 'KEEL_ERR_ERRORS_INVALID_OPTION')
 
 /** Validates options once, at register time. */
 export function resolveErrorsOptions(opts: unknown): ResolvedErrorsOptions {
-  if (opts === undefined || opts === null) opts = {}
-  if (typeof opts !== 'object' || Array.isArray(opts)) {
-    throw new KeelConfigError(
-      'KEEL_ERR_ERRORS_INVALID_OPTIONS',
-      `keelErrors options must be an object, got ${describeValue(opts)}`,
-    )
-  }
-  const o = opts as Record<string, unknown>
-  for (const key of Object.keys(o)) {
-    // Fastify adds its own register options (prefix, logLevel…) to the plugin options object.
-    if (!KNOWN.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) {
-      throw new KeelConfigError(
-        'KEEL_ERR_ERRORS_INVALID_OPTIONS',
-        `keelErrors: unknown option "${key}"; known options are ${[...KNOWN].join(', ')}`,
-      )
-    }
-  }
-  const { exposeInternalErrors = false, typeBaseUri, transform } = o
-  if (typeof exposeInternalErrors !== 'boolean') {
-    throw new KeelConfigError(
-      'KEEL_ERR_ERRORS_INVALID_OPTIONS',
-      `keelErrors option "exposeInternalErrors" must be a boolean, got ${describeValue(exposeInternalErrors)}`,
-    )
-  }
-  if (transform !== undefined && typeof transform !== 'function') {
-    throw new KeelConfigError(
-      'KEEL_ERR_ERRORS_INVALID_OPTIONS',
-      `keelErrors option "transform" must be a function, got ${describeValue(transform)}`,
-    )
+  const o = read.root(opts, KNOWN)
+  const typeBaseUri = read.optionalString('typeBaseUri', o.typeBaseUri, {
+    pattern: ABSOLUTE_URI,
+    code: 'KEEL_ERR_ERRORS_INVALID_TYPE_BASE_URI',
+    fix: 'use an absolute URI such as "https://errors.example.com"',
+  })
+  if (typeBaseUri !== undefined && !URL.canParse(typeBaseUri)) {
+    throw read.error('typeBaseUri', 'is not an absolute URI', typeBaseUri, 'use e.g. "https://errors.example.com"', {
+      code: 'KEEL_ERR_ERRORS_INVALID_TYPE_BASE_URI',
+    })
   }
   return Object.freeze({
-    exposeInternalErrors,
-    typeBaseUri: typeBaseUri === undefined ? undefined : resolveTypeBaseUri(typeBaseUri),
-    transform: transform as KeelErrorsOptions['transform'] | undefined,
+    exposeInternalErrors: read.boolean('exposeInternalErrors', o.exposeInternalErrors, false),
+    typeBaseUri: typeBaseUri?.replace(/\/+$/, ''),
+    transform: read.func<NonNullable<KeelErrorsOptions['transform']>>('transform', o.transform),
   })
-}
-
-const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
-
-function resolveTypeBaseUri(value: unknown): string {
-  if (typeof value === 'string' && /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(value)) {
-    try {
-      new URL(value)
-      return value.replace(/\/+$/, '')
-    } catch {
-      // fall through to the error below
-    }
-  }
-  throw new KeelConfigError(
-    'KEEL_ERR_ERRORS_INVALID_TYPE_BASE_URI',
-    `keelErrors option "typeBaseUri" must be an absolute URI such as "https://errors.example.com", got ${describeValue(value)}`,
-  )
 }

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import { KeelConfigError } from '../internal/config-error.js'
 import { buildErrorHandler, buildNotFoundHandler } from './handler.js'
-import { type KeelErrorsOptions, resolveErrorsOptions } from './options.js'
+import { type KeelErrorsOptions, read, resolveErrorsOptions } from './options.js'
 import { PROBLEM_DETAILS_ID, ProblemDetailsSchema } from './problem.js'
 
 const kRegistered = Symbol.for('fastify-keel.errors.registered')
@@ -10,9 +9,10 @@ const kRegistered = Symbol.for('fastify-keel.errors.registered')
 const plugin: FastifyPluginAsync<KeelErrorsOptions> = async (app, opts) => {
   const config = resolveErrorsOptions(opts)
   if (app.hasDecorator(kRegistered as unknown as string)) {
-    throw new KeelConfigError(
+    throw read.misuse(
       'KEEL_ERR_ERRORS_ALREADY_REGISTERED',
-      'keelErrors is already registered in this context; register it once, at the root',
+      'keelErrors is already registered in this context',
+      'register it once, at the root, before your routes',
     )
   }
   app.decorate(kRegistered as unknown as string, true)
@@ -23,10 +23,10 @@ const plugin: FastifyPluginAsync<KeelErrorsOptions> = async (app, opts) => {
   try {
     app.setNotFoundHandler(buildNotFoundHandler(config))
   } catch (err) {
-    throw new KeelConfigError(
+    throw read.misuse(
       'KEEL_ERR_ERRORS_NOT_FOUND_HANDLER_SET',
-      `keelErrors could not install its not-found handler (${(err as Error).message}); ` +
-        'remove your own root setNotFoundHandler or register keelErrors before it',
+      `keelErrors could not install its not-found handler (${(err as Error).message})`,
+      'remove your own root setNotFoundHandler or register keelErrors before it',
     )
   }
 }

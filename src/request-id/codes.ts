@@ -1,10 +1,12 @@
+import { configCodes } from '../internal/codes.js'
+
 /**
  * Errors about misusing the request-id plugin, thrown at boot as `KeelConfigError`. The plugin sends
  * no error responses of its own. Documented as a table in docs/request-id.md; a test keeps them in sync.
  * @see docs/request-id.md
  */
-export const REQUEST_ID_CONFIG_CODES = Object.freeze({
-  KEEL_ERR_REQUEST_ID_INVALID_OPTIONS: {
+export const REQUEST_ID_CONFIG_CODES = configCodes({
+  KEEL_ERR_REQUEST_ID_INVALID_OPTION: {
     when: 'the options are not an object, an option has the wrong type, or an option name is unknown',
     fix: 'pass only `header` (string), `trustIncoming` (boolean), `generate` and `validate` (functions)',
   },
@@ -24,4 +26,7 @@ export const REQUEST_ID_CONFIG_CODES = Object.freeze({
     when: '`keelRequestId` is registered twice in one context',
     fix: 'register it once, at the root, first',
   },
-} satisfies Record<string, { when: string; fix: string }>)
+})
+
+/** A code of {@link REQUEST_ID_CONFIG_CODES}. */
+export type RequestIdConfigCode = keyof typeof REQUEST_ID_CONFIG_CODES

@@ -1,6 +1,6 @@
 import type { TraceContext } from './trace-context.js'
 
-export { REQUEST_ID_CONFIG_CODES } from './codes.js'
+export { REQUEST_ID_CONFIG_CODES, type RequestIdConfigCode } from './codes.js'
 export { isValidRequestId, type KeelRequestIdOptions } from './options.js'
 export { keelRequestId, keelRequestId as default } from './plugin.js'
 export { getRequestId } from './storage.js'

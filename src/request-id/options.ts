@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { describeValue, KeelConfigError } from '../internal/config-error.js'
+import { optionsReader } from '../internal/options.js'
 
 /**
  * Options of `keelRequestId`.
@@ -54,53 +54,35 @@ export function isValidRequestId(id: string): boolean {
   return DEFAULT_ID.test(id)
 }
 
-const KNOWN = new Set(['header', 'trustIncoming', 'generate', 'validate'])
-// Fastify adds its own register options to the plugin options object.
-const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
-
-function invalid(message: string): KeelConfigError {
-  return new KeelConfigError('KEEL_ERR_REQUEST_ID_INVALID_OPTIONS', message)
-}
+const KNOWN = ['header', 'trustIncoming', 'generate', 'validate']
+/** The validators and error constructor of this plugin. */
+export const read = optionsReader('request-id', 'KEEL_ERR_REQUEST_ID_INVALID_OPTION')
 
 /** Validates options once, at register time. */
 export function resolveRequestIdOptions(opts: unknown): ResolvedRequestIdOptions {
-  if (opts === undefined || opts === null) opts = {}
-  if (typeof opts !== 'object' || Array.isArray(opts)) {
-    throw invalid(`keelRequestId options must be an object, got ${describeValue(opts)}`)
-  }
-  const o = opts as Record<string, unknown>
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) {
-      throw invalid(`keelRequestId: unknown option "${key}"; known options are ${[...KNOWN].join(', ')}`)
-    }
-  }
-  const { header = 'x-request-id', trustIncoming = true, generate = randomUUID, validate = isValidRequestId } = o
-  if (typeof header !== 'string' || !HEADER_NAME.test(header)) {
-    throw new KeelConfigError(
-      'KEEL_ERR_REQUEST_ID_INVALID_HEADER',
-      `keelRequestId option "header" must be an HTTP header name such as "x-request-id", got ${describeValue(header)}`,
-    )
-  }
-  if (typeof trustIncoming !== 'boolean') {
-    throw invalid(`keelRequestId option "trustIncoming" must be a boolean, got ${describeValue(trustIncoming)}`)
-  }
-  if (typeof generate !== 'function') {
-    throw invalid(`keelRequestId option "generate" must be a function, got ${describeValue(generate)}`)
-  }
-  if (typeof validate !== 'function') {
-    throw invalid(`keelRequestId option "validate" must be a function, got ${describeValue(validate)}`)
-  }
+  const o = read.root(opts, KNOWN)
+  const header = read.string('header', o.header, 'x-request-id', {
+    pattern: HEADER_NAME,
+    code: 'KEEL_ERR_REQUEST_ID_INVALID_HEADER',
+    fix: 'use an HTTP header name (a token) such as "x-request-id" or "x-correlation-id"',
+  })
+  const trustIncoming = read.boolean('trustIncoming', o.trustIncoming, true)
+  const generate = read.func<() => unknown>('generate', o.generate) ?? randomUUID
+  const validate = read.func<(id: string) => boolean>('validate', o.validate) ?? isValidRequestId
   const sample: unknown = generate()
   if (!isSafeRequestId(sample)) {
-    throw new KeelConfigError(
-      'KEEL_ERR_REQUEST_ID_INVALID_GENERATOR',
-      `keelRequestId option "generate" must return 1..1024 visible ASCII characters, got ${describeValue(sample)}`,
+    throw read.error(
+      'generate',
+      'must return 1..1024 visible ASCII characters',
+      sample,
+      'return a string that is safe in a header and a log line, e.g. crypto.randomUUID()',
+      { code: 'KEEL_ERR_REQUEST_ID_INVALID_GENERATOR' },
     )
   }
   return Object.freeze({
     header: header.toLowerCase(),
     trustIncoming,
     generate: generate as () => string,
-    validate: validate as (id: string) => boolean,
+    validate,
   })
 }

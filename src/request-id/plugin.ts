@@ -2,8 +2,13 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
-import { KeelConfigError } from '../internal/config-error.js'
-import { isSafeRequestId, isValidRequestId, type KeelRequestIdOptions, resolveRequestIdOptions } from './options.js'
+import {
+  isSafeRequestId,
+  isValidRequestId,
+  type KeelRequestIdOptions,
+  read,
+  resolveRequestIdOptions,
+} from './options.js'
 import { requestIdStorage } from './storage.js'
 import { parseTraceparent } from './trace-context.js'
 
@@ -18,16 +23,17 @@ const kHeader = Symbol.for('fastify-keel.request-id.header')
 const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
   const { header, trustIncoming, generate: userGenerate, validate: userValidate } = resolveRequestIdOptions(opts)
   if (app.initialConfig.requestIdHeader) {
-    throw new KeelConfigError(
+    throw read.misuse(
       'KEEL_ERR_REQUEST_ID_FASTIFY_HEADER_OPTION',
-      'keelRequestId cannot be used with the Fastify option "requestIdHeader": Fastify would copy incoming ids ' +
-        'without validation. Remove "requestIdHeader" and set the plugin option "header" instead',
+      'the Fastify option "requestIdHeader" is set, so Fastify would copy incoming ids without validation',
+      'remove "requestIdHeader" from the Fastify options and set the plugin option "header" instead',
     )
   }
   if (app.hasDecorator(kRegistered as unknown as string)) {
-    throw new KeelConfigError(
+    throw read.misuse(
       'KEEL_ERR_REQUEST_ID_ALREADY_REGISTERED',
-      'keelRequestId is already registered in this context; register it once, at the root',
+      'keelRequestId is already registered in this context',
+      'register it once, at the root, first',
     )
   }
   app.decorate(kRegistered as unknown as string, true)

@@ -518,10 +518,10 @@ describe('errors', () => {
     })
 
     const badOptions: Array<[string, unknown, string]> = [
-      ['a non-object', 'yes', 'KEEL_ERR_ERRORS_INVALID_OPTIONS'],
-      ['a non-boolean exposeInternalErrors', { exposeInternalErrors: 'true' }, 'KEEL_ERR_ERRORS_INVALID_OPTIONS'],
-      ['a non-function transform', { transform: {} }, 'KEEL_ERR_ERRORS_INVALID_OPTIONS'],
-      ['an unknown option', { exposeInternalError: true }, 'KEEL_ERR_ERRORS_INVALID_OPTIONS'],
+      ['a non-object', 'yes', 'KEEL_ERR_ERRORS_INVALID_OPTION'],
+      ['a non-boolean exposeInternalErrors', { exposeInternalErrors: 'true' }, 'KEEL_ERR_ERRORS_INVALID_OPTION'],
+      ['a non-function transform', { transform: {} }, 'KEEL_ERR_ERRORS_INVALID_OPTION'],
+      ['an unknown option', { exposeInternalError: true }, 'KEEL_ERR_ERRORS_INVALID_OPTION'],
       ['a relative typeBaseUri', { typeBaseUri: '/errors' }, 'KEEL_ERR_ERRORS_INVALID_TYPE_BASE_URI'],
       ['a non-string typeBaseUri', { typeBaseUri: 42 }, 'KEEL_ERR_ERRORS_INVALID_TYPE_BASE_URI'],
     ]

@@ -425,13 +425,13 @@ describe('request-id', () => {
 
   describe('options', () => {
     const bad: Array<[string, unknown, string]> = [
-      ['a non-object', 42, 'KEEL_ERR_REQUEST_ID_INVALID_OPTIONS'],
-      ['an unknown option', { headerName: 'x' }, 'KEEL_ERR_REQUEST_ID_INVALID_OPTIONS'],
+      ['a non-object', 42, 'KEEL_ERR_REQUEST_ID_INVALID_OPTION'],
+      ['an unknown option', { headerName: 'x' }, 'KEEL_ERR_REQUEST_ID_INVALID_OPTION'],
       ['a header with a space', { header: 'x request id' }, 'KEEL_ERR_REQUEST_ID_INVALID_HEADER'],
       ['an empty header', { header: '' }, 'KEEL_ERR_REQUEST_ID_INVALID_HEADER'],
-      ['a non-boolean trustIncoming', { trustIncoming: 'yes' }, 'KEEL_ERR_REQUEST_ID_INVALID_OPTIONS'],
-      ['a non-function generate', { generate: 'uuid' }, 'KEEL_ERR_REQUEST_ID_INVALID_OPTIONS'],
-      ['a non-function validate', { validate: /x/ }, 'KEEL_ERR_REQUEST_ID_INVALID_OPTIONS'],
+      ['a non-boolean trustIncoming', { trustIncoming: 'yes' }, 'KEEL_ERR_REQUEST_ID_INVALID_OPTION'],
+      ['a non-function generate', { generate: 'uuid' }, 'KEEL_ERR_REQUEST_ID_INVALID_OPTION'],
+      ['a non-function validate', { validate: /x/ }, 'KEEL_ERR_REQUEST_ID_INVALID_OPTION'],
       ['a generator returning CRLF', { generate: () => 'a\r\nb' }, 'KEEL_ERR_REQUEST_ID_INVALID_GENERATOR'],
       ['a generator returning a number', { generate: () => 5 }, 'KEEL_ERR_REQUEST_ID_INVALID_GENERATOR'],
     ]
