@@ -10,10 +10,10 @@
 import { createSecretKey, randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Static } from '@sinclair/typebox'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { KeelAuthOptions } from 'fastify-keel/auth'
 import type { KeelSecurityOptions } from 'fastify-keel/security'
+import type { Static } from 'typebox'
 
 /** The origin every request carries, and the only one on the CORS allowlists. */
 export const ORIGIN = 'https://app.example.com'
@@ -241,7 +241,7 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
   },
 
   async 'keel list'() {
-    const { Type } = await import('@sinclair/typebox')
+    const { Type } = await import('typebox')
     const users = makeUsers()
     const userSchema = Type.Object(
       {

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import fp from 'fastify-plugin'
 import { HttpError } from '../errors/index.js'
 import { KeelConfigError } from '../internal/config-error.js'
+import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
 import { type AuthErrorCode, authErrorCodes } from './codes.js'
 import { checkGuardOrder, createAuthorize } from './guards.js'
 import { headerSegment, type ResolvedKey } from './keys.js'
@@ -349,5 +350,5 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
  * app.delete('/users/:id', { onRequest: [app.authenticate, app.authorize('admin')] }, deleteUser)
  * @see docs/auth.md
  */
-export const keelAuth = fp(plugin, { name: 'fastify-keel-auth', fastify: '5.x' })
+export const keelAuth = fp(plugin, { name: 'fastify-keel-auth', fastify: FASTIFY_VERSIONS })
 export default keelAuth

@@ -96,6 +96,10 @@ export const ERRORS_CONFIG_CODES = configCodes({
     when: '`keelErrors` is registered twice in one context',
     fix: 'register it once, at the root, before your routes',
   },
+  KEEL_ERR_ERRORS_ERROR_HANDLER_SET: {
+    when: 'an error handler was already set in the context `keelErrors` is registered in, and Fastify refuses a second one (Fastify 6, or `allowErrorHandlerOverride: false`)',
+    fix: 'remove your root `setErrorHandler`, or set it in the plugin that holds your routes and rethrow to keel',
+  },
   KEEL_ERR_ERRORS_NOT_FOUND_HANDLER_SET: {
     when: 'a not-found handler was already set at the root before `keelErrors`',
     fix: 'remove your root `setNotFoundHandler`, or throw `httpErrors.notFound()` from a prefixed one',

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
+import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
 import { buildErrorHandler, buildNotFoundHandler } from './handler.js'
 import { type KeelErrorsOptions, read, resolveErrorsOptions } from './options.js'
 import { PROBLEM_DETAILS_ID, ProblemDetailsSchema } from './problem.js'
@@ -19,7 +20,17 @@ const plugin: FastifyPluginAsync<KeelErrorsOptions> = async (app, opts) => {
 
   if (app.getSchema(PROBLEM_DETAILS_ID) === undefined) app.addSchema(ProblemDetailsSchema)
 
-  app.setErrorHandler(buildErrorHandler(config))
+  try {
+    app.setErrorHandler(buildErrorHandler(config))
+  } catch (err) {
+    // Fastify 6 (and 5 with `allowErrorHandlerOverride: false`) refuses a second handler in one scope.
+    if ((err as { code?: unknown }).code !== 'FST_ERR_ERROR_HANDLER_ALREADY_SET') throw err
+    throw read.misuse(
+      'KEEL_ERR_ERRORS_ERROR_HANDLER_SET',
+      'keelErrors could not install its error handler: this context already has one',
+      'remove your root setErrorHandler, or move it into the plugin that holds your routes and rethrow (docs/errors.md, "Wrap the handler")',
+    )
+  }
   try {
     app.setNotFoundHandler(buildNotFoundHandler(config))
   } catch (err) {
@@ -47,5 +58,5 @@ const plugin: FastifyPluginAsync<KeelErrorsOptions> = async (app, opts) => {
  * })
  * @see docs/errors.md
  */
-export const keelErrors = fp(plugin, { name: 'fastify-keel-errors', fastify: '5.x' })
+export const keelErrors = fp(plugin, { name: 'fastify-keel-errors', fastify: FASTIFY_VERSIONS })
 export default keelErrors

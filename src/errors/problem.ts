@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox'
+import { Type } from 'typebox'
 
 /** `$id` under which `keelErrors` adds {@link ProblemDetailsSchema}: reference it as `{ $ref: 'ProblemDetails#' }`. */
 export const PROBLEM_DETAILS_ID = 'ProblemDetails'
@@ -44,16 +44,7 @@ export interface ProblemDocument {
   [extension: string]: unknown
 }
 
-/**
- * TypeBox schema of a problem document, added to the app by `keelErrors` under `$id` `ProblemDetails`.
- * Use it (or `{ $ref: 'ProblemDetails#' }`) in route `response` schemas for 4xx/5xx so OpenAPI shows
- * it. It allows additional properties, so `errors[]` and extension members are never stripped.
- *
- * @example
- * app.post('/users', { schema: { body: UserBody, response: { 201: User, 400: ProblemDetailsSchema } } }, handler)
- * @see docs/errors.md
- */
-export const ProblemDetailsSchema = Type.Object(
+const problemDetails = Type.Object(
   {
     type: Type.String({ description: 'URI reference naming the problem type; `about:blank` by default' }),
     title: Type.String({ description: 'Reason phrase of the HTTP status', examples: ['Not Found'] }),
@@ -89,6 +80,21 @@ export const ProblemDetailsSchema = Type.Object(
     additionalProperties: true,
   },
 )
+
+/**
+ * TypeBox schema of a problem document, added to the app by `keelErrors` under `$id` `ProblemDetails`.
+ * Use it (or `{ $ref: 'ProblemDetails#' }`) in route `response` schemas for 4xx/5xx so OpenAPI shows
+ * it. It allows additional properties, so `errors[]` and extension members are never stripped.
+ *
+ * @example
+ * app.post('/users', { schema: { body: UserBody, response: { 201: User, 400: ProblemDetailsSchema } } }, handler)
+ * @see docs/errors.md
+ */
+// TypeBox's types leave schema options out; these two are set right above.
+export const ProblemDetailsSchema = problemDetails as typeof problemDetails & {
+  readonly $id: typeof PROBLEM_DETAILS_ID
+  readonly additionalProperties: true
+}
 
 /** Members an extension can never overwrite. */
 export const STANDARD_MEMBERS: ReadonlySet<string> = new Set([

@@ -10,6 +10,7 @@ import type {
 import fp from 'fastify-plugin'
 import { HttpError } from '../errors/index.js'
 import { KeelConfigError } from '../internal/config-error.js'
+import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
 import {
   type HealthCheck,
   type HealthCheckEntry,
@@ -290,5 +291,5 @@ const plugin: FastifyPluginAsync<KeelHealthOptions> = async (app, opts) => {
  * app.health.addCheck('database', async () => { await pool.query('select 1') }, { timeout: 1000 })
  * @see docs/health.md
  */
-export const keelHealth = fp(plugin, { name: 'fastify-keel-health', fastify: '5.x' })
+export const keelHealth = fp(plugin, { name: 'fastify-keel-health', fastify: FASTIFY_VERSIONS })
 export default keelHealth

@@ -44,6 +44,10 @@ export const PAGINATION_CONFIG_CODES = Object.freeze({
     when: '`sortQuery`/`parseSort` got an empty, repeated or malformed field name, or a `default` outside the allowlist',
     fix: 'list field names like `createdAt` or `user.name` once each; make `default` e.g. `-createdAt`',
   },
+  KEEL_ERR_PAGINATION_INVALID_SCHEMA: {
+    when: '`composeQuery` got something that is not an object schema, or two of its schemas define the same property',
+    fix: 'pass TypeBox object schemas (`offsetQuery()`, `sortQuery([...])`, `Type.Object({...})`) whose property names differ',
+  },
   KEEL_ERR_PAGINATION_INVALID_SECRET: {
     when: 'a cursor secret is shorter than 32 bytes, or not a string, `Uint8Array` or non-empty array of them',
     fix: 'use e.g. `randomBytes(32).toString("base64url")`, kept in your secret store',

@@ -6,6 +6,7 @@ export {
   type PaginationConfigCode,
   type PaginationErrorCode,
 } from './codes.js'
+export { type ComposedQuerySchema, composeQuery, type ObjectSchemaPart } from './compose.js'
 export {
   type CursorSecret,
   type CursorValue,

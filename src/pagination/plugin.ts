@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { describeValue, KeelConfigError } from '../internal/config-error.js'
+import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
 import {
   assertCursorSecret,
   type CursorSecret,
@@ -101,7 +102,7 @@ const plugin: FastifyPluginAsync<KeelPaginationOptions> = async (app, opts) => {
   // Shared schemas: `$ref: 'KeelPaginationMeta'` works in hand-written schemas, and OpenAPI lists them
   // as components. Skipped when a parent context already has them (e.g. added by hand).
   for (const schema of [PaginationMeta, CursorPaginationMeta]) {
-    if (app.getSchema(schema.$id as string) === undefined) app.addSchema(schema)
+    if (app.getSchema(schema.$id) === undefined) app.addSchema(schema)
   }
   app.decorate('pagination', createDecorator(config))
 }
@@ -117,5 +118,5 @@ const plugin: FastifyPluginAsync<KeelPaginationOptions> = async (app, opts) => {
  * await app.register(keelPagination, { cursorSecret: process.env.CURSOR_SECRET, maxCursorLength: 2048 })
  * @see docs/pagination.md
  */
-export const keelPagination = fp(plugin, { name: 'fastify-keel-pagination', fastify: '5.x' })
+export const keelPagination = fp(plugin, { name: 'fastify-keel-pagination', fastify: FASTIFY_VERSIONS })
 export default keelPagination

@@ -8,7 +8,7 @@ import {
   type TString,
   type TUnsafe,
   Type,
-} from '@sinclair/typebox'
+} from 'typebox'
 import { describeValue, KeelConfigError } from '../internal/config-error.js'
 import { DEFAULT_MAX_CURSOR_LENGTH } from './cursor.js'
 
@@ -45,13 +45,13 @@ export type PaginationMetaSchema = TObject<{
   totalPages: TInteger
   hasNext: TBoolean
   hasPrev: TBoolean
-}>
+}> & { readonly $id: 'KeelPaginationMeta' }
 /** The `pagination` member of {@link CursorPaginated}; registered by `keelPagination` as `KeelCursorPaginationMeta`. */
 export type CursorPaginationMetaSchema = TObject<{
   limit: TInteger
   nextCursor: TUnsafe<string | null>
   hasMore: TBoolean
-}>
+}> & { readonly $id: 'KeelCursorPaginationMeta' }
 
 /** `{ data: Item[], pagination: PaginationMeta }`, the schema {@link Paginated} returns. */
 export type PaginatedSchema<T extends TSchema> = TObject<{ data: TArray<T>; pagination: PaginationMetaSchema }>
@@ -104,7 +104,7 @@ function limitSchema(defaultLimit: number, maxLimit: number): TInteger {
  * The query schema of an offset-paginated list: `page` (integer from 1, default 1) and `limit` (integer
  * 1..`maxLimit`, default `defaultLimit`). Query strings are coerced by Fastify's Ajv (`?limit=20` → 20);
  * `limit=0`, `limit=101`, `limit=abc`, `limit=`, `page=-1`, `page=1.5` are a 400. Compose it with
- * `Type.Composite([offsetQuery(), sortQuery([...]), Filters])`.
+ * {@link composeQuery}: `composeQuery([offsetQuery(), sortQuery([...]), Filters])`.
  *
  * @param options - `defaultLimit` (20), `maxLimit` (100), `maxPage` (10000).
  * @throws KeelConfigError `KEEL_ERR_PAGINATION_INVALID_LIMIT` for non-positive or inconsistent limits.
@@ -174,7 +174,8 @@ export const PaginationMeta: PaginationMetaSchema = Type.Object(
     hasPrev: Type.Boolean(),
   },
   { $id: 'KeelPaginationMeta', description: 'Position of an offset page in the whole result' },
-)
+  // TypeBox's types leave schema options out; the `$id` is set right here.
+) as PaginationMetaSchema
 
 /**
  * The `pagination` object of a cursor page, `$id` `KeelCursorPaginationMeta`.
@@ -192,7 +193,7 @@ export const CursorPaginationMeta: CursorPaginationMetaSchema = Type.Object(
     hasMore: Type.Boolean(),
   },
   { $id: 'KeelCursorPaginationMeta', description: 'Position of a cursor page' },
-)
+) as CursorPaginationMetaSchema
 
 /**
  * The response schema of an offset-paginated list: `{ data: Item[], pagination: { page, limit, total,

@@ -1,4 +1,4 @@
-import { type TObject, type TOptional, type TString, Type } from '@sinclair/typebox'
+import { type TObject, type TOptional, type TString, Type } from 'typebox'
 import { HttpError } from '../errors/index.js'
 import { describeValue, KeelConfigError } from '../internal/config-error.js'
 
@@ -79,7 +79,7 @@ function splitTerms<F extends string>(value: string, fields: ReadonlySet<F>): So
  * The query schema of a sortable list: `{ sort?: string }` whose `sort` accepts `field` or `-field`
  * (descending), comma-separated, each field from the allowlist and at most once, enforced by the schema
  * itself (an anchored `pattern` and a `maxLength`), so `sort=password` or `sort=name;drop table` is a 400
- * before your handler runs. Compose it: `Type.Composite([offsetQuery(), sortQuery([...])])`, and read the
+ * before your handler runs. Compose it: `composeQuery([offsetQuery(), sortQuery([...])])`, and read the
  * value with {@link parseSort}.
  *
  * @param fields - the allowlist, e.g. `['name', 'email', 'createdAt']` (names like `createdAt` or `user.name`).
@@ -88,7 +88,7 @@ function splitTerms<F extends string>(value: string, fields: ReadonlySet<F>): So
  *   a default outside the allowlist.
  * @example
  * const UserSort = sortQuery(['name', 'email', 'createdAt'], { default: '-createdAt' })
- * app.get('/users', { schema: { querystring: Type.Composite([offsetQuery(), UserSort]) } }, async (request) => {
+ * app.get('/users', { schema: { querystring: composeQuery([offsetQuery(), UserSort]) } }, async (request) => {
  *   const sort = parseSort(request.query.sort, UserSort) // [{ field: 'createdAt', direction: 'desc' }]
  * })
  * @see docs/pagination.md
@@ -129,7 +129,7 @@ export function sortQuery<const F extends string>(
       ? Type.Optional(Type.String({ pattern, maxLength, description }))
       : Type.String({ pattern, maxLength, description, default: defaultValue })
   const schema = Type.Object({ sort })
-  // Non-enumerable: invisible to Ajv, JSON, OpenAPI and Type.Composite; read by parseSort.
+  // Non-enumerable: invisible to Ajv, JSON, OpenAPI and composeQuery; read by parseSort.
   Object.defineProperty(schema, kSortFields, {
     value: Object.freeze({ fields: set, defaultTerms: Object.freeze(defaultTerms) }),
   })

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { keelAuth } from '../auth/index.js'
 import { keelErrors } from '../errors/index.js'
 import { keelHealth } from '../health/index.js'
+import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
 import { keelPagination } from '../pagination/index.js'
 import { keelRequestId } from '../request-id/index.js'
 import { keelSecurity } from '../security/index.js'
@@ -46,5 +47,5 @@ const plugin: FastifyPluginAsync<KeelOptions> = async function keelPreset(app, o
  * app.get('/me', { onRequest: [app.authenticate] }, async (request) => ({ sub: request.user.sub }))
  * @see README.md
  */
-export const keel = fp(plugin, { name: 'fastify-keel', fastify: '5.x' })
+export const keel = fp(plugin, { name: 'fastify-keel', fastify: FASTIFY_VERSIONS })
 export default keel

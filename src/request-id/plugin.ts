@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
+import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
 import {
   isSafeRequestId,
   isValidRequestId,
@@ -138,5 +139,5 @@ const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
  * app.get('/', async (request) => ({ id: request.id, traceId: request.traceContext?.traceId }))
  * @see docs/request-id.md
  */
-export const keelRequestId = fp(plugin, { name: 'fastify-keel-request-id', fastify: '5.x' })
+export const keelRequestId = fp(plugin, { name: 'fastify-keel-request-id', fastify: FASTIFY_VERSIONS })
 export default keelRequestId

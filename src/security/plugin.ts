@@ -13,6 +13,7 @@ import fp from 'fastify-plugin'
 import type { HelmetOptions } from 'helmet'
 import { HttpError } from '../errors/index.js'
 import { describeValue, KeelConfigError } from '../internal/config-error.js'
+import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
 import { computeSecurityHeaders, keelHelmetDefaults, mergeHelmetOptions } from './headers.js'
 import {
   type KeelSecurityOptions,
@@ -307,5 +308,5 @@ const plugin: FastifyPluginAsync<KeelSecurityOptions> = async (app, opts) => {
  * })
  * @see docs/security.md
  */
-export const keelSecurity = fp(plugin, { name: 'fastify-keel-security', fastify: '5.x' })
+export const keelSecurity = fp(plugin, { name: 'fastify-keel-security', fastify: FASTIFY_VERSIONS })
 export default keelSecurity

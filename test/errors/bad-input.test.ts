@@ -1,9 +1,10 @@
 // Table of malformed requests a user (or an attacker) can send. Each must get a 4xx problem document
 // carrying a request id equal to the response header, never a 500, and the server must keep answering.
-import { Type } from '@sinclair/typebox'
+
 import type { FastifyInstance } from 'fastify'
 import { createErrorHandler, keelErrors } from 'fastify-keel/errors'
 import { keelRequestId } from 'fastify-keel/request-id'
+import { Type } from 'typebox'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { appWithLogs, expectProblem, type LogLine, PROBLEM_CONTENT_TYPE } from './support.js'
 

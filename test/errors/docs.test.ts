@@ -53,10 +53,10 @@ describe('errors', () => {
       expect(documented.sort()).toEqual(Object.keys(ERRORS_CONFIG_CODES).sort())
     })
 
-    it('should declare the plugin as fastify-keel-errors for Fastify 5', () => {
+    it('should declare the plugin as fastify-keel-errors for Fastify 5 and 6', () => {
       expect((keelErrors as unknown as Record<symbol, unknown>)[Symbol.for('plugin-meta')]).toMatchObject({
         name: 'fastify-keel-errors',
-        fastify: '5.x',
+        fastify: '5.x || 6.x',
       })
     })
   })

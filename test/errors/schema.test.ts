@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger'
-import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { HttpError, keelErrors, ProblemDetailsSchema } from 'fastify-keel/errors'
+import { HttpError, keelErrors, PROBLEM_DETAILS_ID, ProblemDetailsSchema } from 'fastify-keel/errors'
+import { Type } from 'typebox'
 import { afterEach, describe, expect, it } from 'vitest'
 import { expectProblem } from './support.js'
 
@@ -34,7 +34,7 @@ async function build(): Promise<FastifyInstance> {
       return reply.code(201).send({ id: 1 })
     },
   )
-  app.get('/typebox-ref', { schema: { response: { 409: Type.Ref(ProblemDetailsSchema) } } }, async () => {
+  app.get('/typebox-ref', { schema: { response: { 409: Type.Ref(PROBLEM_DETAILS_ID) } } }, async () => {
     throw new HttpError(409, 'Taken', { code: 'TAKEN', extensions: { field: 'email' } })
   })
   app.get('/users/:id', { schema: { response: { '4xx': { $ref: 'ProblemDetails#' } } } }, async () => {

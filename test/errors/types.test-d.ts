@@ -44,7 +44,7 @@ describe('errors types', () => {
     expectTypeOf<ProblemDocument['status']>().toEqualTypeOf<number>()
     expectTypeOf<ProblemDocument['errors']>().toEqualTypeOf<ValidationIssue[] | undefined>()
     expectTypeOf<ValidationIssue['location']>().toEqualTypeOf<'body' | 'querystring' | 'params' | 'headers'>()
-    expectTypeOf(ProblemDetailsSchema.$id).toEqualTypeOf<string | undefined>()
+    expectTypeOf(ProblemDetailsSchema.$id).toEqualTypeOf<'ProblemDetails'>()
   })
 
   it('should narrow with isHttpError', () => {

@@ -1,6 +1,6 @@
-import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { keelErrors } from 'fastify-keel/errors'
+import { Type } from 'typebox'
 import { afterEach, describe, expect, it } from 'vitest'
 import { expectProblem } from './support.js'
 

@@ -1,58 +1,24 @@
 #!/usr/bin/env node
-// Gate 4: build the package, lint its packaging, then install the packed tarball into a fresh
-// consumer project and use it from ESM, CommonJS and TypeScript (node16 and bundler resolution).
-import { execFileSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+// Gate 4: build the package, lint its packaging (publint, attw on every resolution profile), then install
+// the packed tarball into a fresh consumer project and use it from ESM, CommonJS and TypeScript under
+// every module resolution mode, and run the pagination docs example there.
+import { rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { bin, createConsumer, MODES, root, step, typeCheck } from './consumer.mjs'
+import { runPaginationExample } from './docs-example.mjs'
 
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)))
-const fixtures = join(root, 'test/package/fixtures')
-const bin = (name) => join(root, 'node_modules/.bin', name)
-
-function step(title, file, args, options = {}) {
-  console.log(`\n--- package check: ${title}`)
-  try {
-    execFileSync(file, args, { stdio: 'inherit', cwd: root, ...options })
-  } catch {
-    console.error(`package check FAILED at: ${title}`)
-    process.exit(1)
-  }
-}
-
-step('build', bin('tsup'), [])
+step('build', 'npm', ['run', 'build', '--silent'])
 step('publint', bin('publint'), ['--strict'])
-// node10 resolution cannot see subpath exports; Node >= 20 and every modern bundler use node16/bundler.
-step('attw', bin('attw'), ['--pack', '.', '--profile', 'node16'])
+// Every profile: node10 (through typesVersions), node16 from CJS and from ESM, bundler.
+step('attw', bin('attw'), ['--pack', '.'])
 
-const work = mkdtempSync(join(tmpdir(), 'keel-consumer-'))
+const work = createConsumer()
 try {
-  step('npm pack', 'npm', ['pack', '--pack-destination', work, '--silent'])
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))
-  if (!tarball) throw new Error('npm pack produced no tarball')
-
-  cpSync(fixtures, work, { recursive: true })
-  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'keel-consumer', private: true }, null, 2))
-  step(
-    'install into a fresh consumer',
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-      '--loglevel=error',
-      `./${tarball}`,
-      'fastify@5',
-      '@types/node@20',
-    ],
-    { cwd: work },
-  )
   step('ESM consumer', process.execPath, ['consumer.mjs'], { cwd: work })
   step('CommonJS consumer', process.execPath, ['consumer.cjs'], { cwd: work })
-  step('TypeScript consumer (node16)', bin('tsc'), ['-p', 'tsconfig.node16.json'], { cwd: work })
-  step('TypeScript consumer (bundler)', bin('tsc'), ['-p', 'tsconfig.bundler.json'], { cwd: work })
+  const { version } = createRequire(`${root}/`)('typescript/package.json')
+  for (const mode of MODES) typeCheck(work, bin('tsc'), version, mode)
+  runPaginationExample(work)
   console.log('\npackage check: all steps passed')
 } finally {
   rmSync(work, { recursive: true, force: true })

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
 import { HttpError, keelErrors } from 'fastify-keel/errors'
-import { CursorPaginationQuery, decodeCursor, encodeCursor } from 'fastify-keel/pagination'
+import { CursorPaginationQuery, composeQuery, decodeCursor, encodeCursor } from 'fastify-keel/pagination'
 import { describe, expect, it } from 'vitest'
 
 const secret = randomBytes(32).toString('base64url')
@@ -166,7 +166,7 @@ describe('pagination', () => {
     async function build() {
       const app = Fastify().withTypeProvider<TypeBoxTypeProvider>()
       if (withErrors) await app.register(keelErrors)
-      app.get('/items', { schema: { querystring: Type.Composite([CursorPaginationQuery]) } }, async (request) => {
+      app.get('/items', { schema: { querystring: composeQuery([CursorPaginationQuery]) } }, async (request) => {
         const values =
           request.query.cursor === undefined ? null : decodeCursor(request.query.cursor, { secret, types: ['integer'] })
         return { values }

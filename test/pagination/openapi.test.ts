@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import {
   CursorPaginated,
   CursorPaginationQuery,
+  composeQuery,
   keelPagination,
   offsetQuery,
   Paginated,
@@ -43,7 +44,7 @@ async function openapi(registerPlugin: boolean): Promise<{ doc: Doc; app: Fastif
     },
   })
   if (registerPlugin) await app.register(keelPagination)
-  const querystring = Type.Composite([
+  const querystring = composeQuery([
     offsetQuery({ defaultLimit: 25, maxLimit: 50 }),
     sortQuery(['name', 'createdAt'], { default: '-createdAt' }),
   ])

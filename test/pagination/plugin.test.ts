@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { keelErrors } from 'fastify-keel/errors'
 import defaultExport, {
   CursorPaginationQuery,
+  composeQuery,
   cursorQuery,
   decodeCursor,
   encodeCursor,
@@ -171,7 +172,7 @@ describe('pagination', () => {
   })
 
   it('should lower the default limit to a smaller maxLimit', () => {
-    expect(offsetQuery({ maxLimit: 10 }).properties.limit.default).toBe(10)
+    expect(offsetQuery({ maxLimit: 10 }).properties.limit).toHaveProperty('default', 10)
   })
 
   it.each([
@@ -220,7 +221,7 @@ describe('pagination', () => {
       await app.register(keelErrors)
       await app.register(keelPagination, { cursorSecret: secret })
       const UserSort = sortQuery(['name', 'email', 'createdAt'])
-      app.get('/users', { schema: { querystring: Type.Composite([offsetQuery(), UserSort]) } }, async (request) => ({
+      app.get('/users', { schema: { querystring: composeQuery([offsetQuery(), UserSort]) } }, async (request) => ({
         sort: parseSort(request.query.sort, UserSort),
       }))
       app.get('/events', { schema: { querystring: CursorPaginationQuery } }, async (request) => ({

@@ -1,6 +1,13 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { cursorQuery, OffsetPaginationQuery, offsetQuery, parseSort, sortQuery } from 'fastify-keel/pagination'
+import {
+  composeQuery,
+  cursorQuery,
+  OffsetPaginationQuery,
+  offsetQuery,
+  parseSort,
+  sortQuery,
+} from 'fastify-keel/pagination'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const UserSort = sortQuery(['name', 'email', 'createdAt'], { default: '-createdAt' })
@@ -8,7 +15,7 @@ const OptionalSort = sortQuery(['name', 'email', 'user.createdAt'])
 
 async function buildApp(): Promise<FastifyInstance> {
   const app = Fastify().withTypeProvider<TypeBoxTypeProvider>()
-  app.get('/offset', { schema: { querystring: Type.Composite([offsetQuery(), UserSort]) } }, async (request) => ({
+  app.get('/offset', { schema: { querystring: composeQuery([offsetQuery(), UserSort]) } }, async (request) => ({
     page: request.query.page,
     limit: request.query.limit,
     sort: parseSort(request.query.sort, UserSort),
@@ -24,7 +31,7 @@ async function buildApp(): Promise<FastifyInstance> {
     '/extra',
     {
       schema: {
-        querystring: Type.Composite([OffsetPaginationQuery, Type.Object({ q: Type.Optional(Type.String()) })]),
+        querystring: composeQuery([OffsetPaginationQuery, Type.Object({ q: Type.Optional(Type.String()) })]),
       },
     },
     async (request) => request.query,

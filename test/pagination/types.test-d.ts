@@ -4,7 +4,9 @@ import {
   CursorPaginated,
   type CursorPaginatedResult,
   CursorPaginationQuery,
+  composeQuery,
   cursorPage,
+  cursorQuery,
   decodeCursor,
   encodeCursor,
   linkHeader,
@@ -28,7 +30,7 @@ describe('pagination types', () => {
     const app = Fastify().withTypeProvider<TypeBoxTypeProvider>()
     app.get(
       '/users',
-      { schema: { querystring: Type.Composite([offsetQuery(), UserSort]), response: { 200: Paginated(UserSchema) } } },
+      { schema: { querystring: composeQuery([offsetQuery(), UserSort]), response: { 200: Paginated(UserSchema) } } },
       async (request) => {
         expectTypeOf(request.query.page).toEqualTypeOf<number>()
         expectTypeOf(request.query.limit).toEqualTypeOf<number>()
@@ -59,6 +61,23 @@ describe('pagination types', () => {
       // @ts-expect-error the envelope's data must hold users
       async () => paginate([{ id: 'not a number' }], 1, { page: 1, limit: 1 }),
     )
+  })
+
+  it('should type a composed query as the union of its parts', () => {
+    const Query = composeQuery([
+      cursorQuery(),
+      OptionalSort,
+      Type.Object({ q: Type.Optional(Type.String()), tenant: Type.String() }),
+    ])
+    expectTypeOf<Static<typeof Query>>().toEqualTypeOf<{
+      cursor?: string
+      limit: number
+      sort?: string
+      q?: string
+      tenant: string
+    }>()
+    // @ts-expect-error only object schemas compose
+    composeQuery([Type.String()])
   })
 
   it('should infer the offset envelope shape', () => {

@@ -281,7 +281,7 @@ describe('request-id', () => {
     async function withFrameworkErrors(options: KeelRequestIdOptions = {}): Promise<FastifyInstance> {
       const renderProblem = createErrorHandler()
       app = Fastify({
-        maxParamLength: 20,
+        routerOptions: { maxParamLength: 20 },
         frameworkErrors: (error, request, reply) => renderProblem(error, request, reply),
       })
       await app.register(keelRequestId, options)

@@ -1,7 +1,7 @@
 // /auth/*: registration, login, token refresh and logout.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import { appError } from '../codes.js'
 import type { AppConfig } from '../config.js'
 import { normalizeEmail, UserConflictError, type UsersRepository } from '../users/repository.js'

@@ -1,9 +1,9 @@
 // /users/*: the current user's account, and user management for admins.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
 import { httpErrors } from 'fastify-keel/errors'
-import { CursorPaginated, cursorQuery, linkHeader, parseSort, sortQuery } from 'fastify-keel/pagination'
+import { CursorPaginated, composeQuery, cursorQuery, linkHeader, parseSort, sortQuery } from 'fastify-keel/pagination'
+import { Type } from 'typebox'
 import { appError } from '../codes.js'
 import {
   sortValue,
@@ -28,7 +28,7 @@ export interface UsersRoutesOptions {
 }
 
 const UserSortQuery = sortQuery(['createdAt', 'email', 'name'] satisfies UserSortField[], { default: 'createdAt' })
-const ListQuerySchema = Type.Composite([
+const ListQuerySchema = composeQuery([
   cursorQuery({ defaultLimit: 20, maxLimit: 100 }),
   UserSortQuery,
   SearchQuerySchema,

@@ -1,6 +1,6 @@
 // Request and response schemas (TypeBox): they validate input, shape output (the response schema is what
 // keeps fields like the password hash from ever being serialized) and document the API in OpenAPI.
-import { type Static, type StringOptions, Type } from '@sinclair/typebox'
+import { type Static, type TStringOptions, Type } from 'typebox'
 
 /** A user as the API returns it. */
 export const UserSchema = Type.Object(
@@ -26,7 +26,7 @@ export const UserEnvelopeSchema = Type.Object({ user: UserSchema }, { additional
 const NO_NUL = '^[^\\u0000]*$'
 
 /** A string that can be stored in PostgreSQL: like `Type.String(options)`, but a NUL character is refused. */
-export function SafeText(options: Omit<StringOptions, 'pattern'> = {}) {
+export function SafeText(options: Omit<TStringOptions, 'pattern'> = {}) {
   return Type.String({ ...options, pattern: NO_NUL })
 }
 

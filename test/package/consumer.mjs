@@ -1,0 +1,71 @@
+// A fresh consumer project that installs the packed tarball, shared by the package check (gate 4 of
+// `npm test`) and the TypeScript matrix of `.ci/run`.
+import { execFileSync } from 'node:child_process'
+import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const root = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+export const bin = (name) => join(root, 'node_modules/.bin', name)
+
+/** What a new project installs today beside keel: the current majors of its peers and of the type provider. */
+export const CONSUMER_DEPENDENCIES = ['fastify@5', 'typebox@1', '@fastify/type-provider-typebox@6', '@types/node@22']
+
+/** Runs one titled step; exits the process with a clear line when it fails. */
+export function step(title, file, args, options = {}) {
+  console.log(`\n--- ${title}`)
+  const started = Date.now()
+  try {
+    execFileSync(file, args, { stdio: 'inherit', cwd: root, ...options })
+    console.log(`--- ${title}: ${((Date.now() - started) / 1000).toFixed(1)}s`)
+  } catch {
+    console.error(`FAILED at: ${title}`)
+    process.exit(1)
+  }
+}
+
+/** Packs the built package into a temporary project with the fixtures and installs it; returns the folder. */
+export function createConsumer(extraDependencies = []) {
+  const work = mkdtempSync(join(tmpdir(), 'keel-consumer-'))
+  step('npm pack', 'npm', ['pack', '--pack-destination', work, '--silent'])
+  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))
+  if (!tarball) throw new Error('npm pack produced no tarball')
+  cpSync(join(root, 'test/package/fixtures'), work, { recursive: true })
+  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'keel-consumer', private: true }, null, 2))
+  step(
+    'install into a fresh consumer',
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--loglevel=error',
+      `./${tarball}`,
+      ...CONSUMER_DEPENDENCIES,
+      ...extraDependencies,
+    ],
+    { cwd: work },
+  )
+  return work
+}
+
+/**
+ * The module resolution modes a consumer may compile with, each a tsconfig of the fixtures. `node10` is
+ * what `module: commonjs` implies up to TypeScript 5.9; TypeScript 6 deprecates it and 7 removes it.
+ */
+export const MODES = ['node10', 'node16', 'nodenext', 'bundler']
+
+/** Type-checks the fixtures under `mode` with the `tsc` at `tscPath` (TypeScript `version`). */
+export function typeCheck(work, tscPath, version, mode) {
+  const major = Number(version.split('.')[0])
+  const args = ['-p', `tsconfig.${mode}.json`]
+  if (mode === 'node10' && major === 6) args.push('--ignoreDeprecations', '6.0')
+  step(`TypeScript ${version} consumer (${mode})`, tscPath, args, { cwd: work })
+}
+
+/** Whether TypeScript `version` still has `moduleResolution: node10`. */
+export function hasNode10(version) {
+  return Number(version.split('.')[0]) < 7
+}
