@@ -1,7 +1,7 @@
 // A fresh consumer project that installs the packed tarball, shared by the package check (gate 4 of
 // `npm test`) and the TypeScript matrix of `.ci/run`.
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -38,6 +38,7 @@ export function createConsumer(versions = {}) {
   const dependencies = Object.entries({ ...CONSUMER_DEPENDENCIES, ...versions }).map(
     ([name, range]) => `${name}@${range}`,
   )
+  if (!existsSync(join(root, 'dist/index.d.cts'))) step('build', 'npm', ['run', 'build', '--silent'])
   const work = mkdtempSync(join(tmpdir(), 'keel-consumer-'))
   step('npm pack', 'npm', ['pack', '--pack-destination', work, '--silent'])
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))

@@ -5,10 +5,10 @@
 // program, which loads the ESM and the CommonJS builds together, on 5.4 and 7; the other runs skip them.
 // The consumer has the lowest TypeBox of the peer range (`npm test` has the newest).
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { createConsumer, hasNode10, MODES, root, step, typeCheck } from './consumer.mjs'
+import { createConsumer, hasNode10, MODES, root, typeCheck } from './consumer.mjs'
 
 /** TypeScript lines and whether their node16 run checks the declarations. */
 const LINES = [
@@ -21,9 +21,11 @@ const { peerDependencies } = JSON.parse(readFileSync(join(root, 'package.json'),
 const TYPEBOX_FLOOR = /^\^(\d+\.\d+\.\d+)$/.exec(peerDependencies.typebox)?.[1]
 if (!TYPEBOX_FLOOR) throw new Error(`peerDependencies.typebox is not a ^x.y.z range: ${peerDependencies.typebox}`)
 
-if (!existsSync(join(root, 'dist/index.d.cts'))) step('build', 'npm', ['run', 'build', '--silent'])
 const work = createConsumer({ typebox: TYPEBOX_FLOOR })
 try {
+  const installed = JSON.parse(readFileSync(join(work, 'node_modules/typebox/package.json'), 'utf8')).version
+  if (installed !== TYPEBOX_FLOOR) throw new Error(`the consumer has typebox ${installed}, not ${TYPEBOX_FLOOR}`)
+  console.log(`\n--- consumer with typebox ${installed}`)
   console.log('\n--- install TypeScript', LINES.map(([line]) => line).join(', '))
   await Promise.all(
     LINES.map(([line]) =>

@@ -1,20 +1,14 @@
-// The "A different log label" recipe of docs/request-id.md: Fastify's LogController (5.10+ and 6), or the
-// top-level option on 5.9, where LogController does not exist yet.
-import * as fastify from 'fastify'
+// The "A different log label" recipe of docs/request-id.md: Fastify's LogController, not the deprecated
+// top-level `requestIdLogLabel` (FSTDEP024, removed in Fastify 6).
+import Fastify, { LogController } from 'fastify'
 import { keelRequestId } from 'fastify-keel/request-id'
 import { describe, expect, it } from 'vitest'
 import { captureLogs } from '../helpers/logs.js'
 
-const { default: Fastify, LogController } = fastify
-
 describe('request-id log label', () => {
   it('should log the request id under the label of the log controller', async () => {
     const { stream, lines } = captureLogs()
-    const labelled =
-      LogController === undefined
-        ? { requestIdLogLabel: 'requestId' }
-        : { logController: new LogController({ requestIdLogLabel: 'requestId' }) }
-    const app = Fastify({ logger: { stream }, ...labelled })
+    const app = Fastify({ logger: { stream }, logController: new LogController({ requestIdLogLabel: 'requestId' }) })
     await app.register(keelRequestId)
     app.get('/', async (request) => {
       request.log.info('inside the handler')
