@@ -63,6 +63,13 @@ function routeLimit(route: RouteOptions, limits: ResolvedRateLimit): RateLimitOp
   return limits.exemptPrefixes.some((prefix) => route.url.startsWith(prefix)) ? false : 'app'
 }
 
+/** Puts `hook` first in the route's own `name` hooks, in a new array (the caller may share its list). */
+function prependHook(route: RouteOptions, name: NonNullable<RateLimitOptions['hook']>, hook: LimitCheck): void {
+  const target = route as unknown as Record<string, unknown>
+  const hooks = target[name]
+  target[name] = [hook, ...(hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks])]
+}
+
 /**
  * Registers `@fastify/rate-limit` for `app` and returns its checks. Its `app.rateLimit()` and
  * `app.createRateLimit()` decorators are still offered on `app`, bound to the same counters.
@@ -107,13 +114,8 @@ export async function registerRequestLimits(
     limitRoute(route) {
       const limit = routeLimit(route, limits)
       if (limit === false) return
-      const check = limit === 'app' ? appCheck : routeCheck(limit, route)
-      const hooks = route.onRequest
-      // A new array: the caller may share its hook list between routes.
-      route.onRequest = [
-        check,
-        ...(hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]),
-      ] as RouteOptions['onRequest']
+      if (limit === 'app') prependHook(route, 'onRequest', appCheck)
+      else prependHook(route, limit.hook ?? 'onRequest', routeCheck(limit, route))
     },
     notFound: limits.notFound ? appCheck : undefined,
   }

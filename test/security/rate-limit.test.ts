@@ -96,6 +96,33 @@ describe('security', () => {
       expect((await app.inject('/items')).statusCode).toBe(200)
     })
 
+    it('should run a route limit in the hook its config names, first among that hook list', async () => {
+      const app = await build()
+      app.post<{ Body: { user: string } }>(
+        '/by-user',
+        {
+          config: {
+            rateLimit: {
+              max: 1,
+              hook: 'preHandler',
+              keyGenerator: (request) => (request.body as { user: string }).user,
+            },
+          },
+        },
+        async () => 'ok',
+      )
+      const post = (user: string) => app.inject({ method: 'POST', url: '/by-user', payload: { user } })
+      expect((await post('ada')).statusCode).toBe(200)
+      expect((await post('ada')).statusCode).toBe(429)
+      expect((await post('grace')).statusCode).toBe(200)
+    })
+
+    it("should offer @fastify/rate-limit's app.rateLimit() for a hook of your own", async () => {
+      const app = await build()
+      app.get('/custom', { config: { rateLimit: false }, onRequest: app.rateLimit({ max: 1 }) }, async () => 'ok')
+      expect(await hit(app, 2, '/custom')).toEqual([200, 429])
+    })
+
     it('should skip allow-listed keys', async () => {
       const app = await build({ rateLimit: { max: 1, allowList: ['127.0.0.1'] } })
       expect(await hit(app, 3)).toEqual([200, 200, 200])
