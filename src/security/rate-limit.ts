@@ -13,7 +13,7 @@ import { routeRead } from './route-config.js'
 import { kRouteKey, type RedisCounters, redisRateLimitStore } from './stores.js'
 
 /** A rate-limit check as `@fastify/rate-limit` builds it: sets the `ratelimit-*` headers, throws a refusal. */
-export type LimitCheck = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+export type LimitCheck = (request: FastifyRequest, reply: FastifyReply) => Promise<undefined>
 
 /** The request limits of an app, built once at register time. */
 export interface RequestLimits {

@@ -135,6 +135,15 @@ describe('security', () => {
       expect(pre.headers['access-control-max-age']).toBe('60')
     })
 
+    it('should not count preflights against the rate limit', async () => {
+      const app = Fastify()
+      apps.push(app)
+      await app.register(keelSecurity, { cors: { origins: [allowed] }, rateLimit: { max: 1 } })
+      app.post('/items', async () => ({ created: true }))
+      for (let i = 0; i < 3; i++) expect((await preflight(app, allowed)).statusCode).toBe(204)
+      expect((await app.inject({ method: 'POST', url: '/items', headers: { origin: allowed } })).statusCode).toBe(200)
+    })
+
     it('should register nothing for CORS when cors is false', async () => {
       const app = await build(false)
       const res = await preflight(app, allowed)

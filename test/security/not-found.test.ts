@@ -58,6 +58,19 @@ function notFoundSuite(store: () => Pick<KeelRateLimitOptions, 'redis' | 'nameSp
 describe('security', () => {
   describe('rate limit on requests that match no route (memory)', () => {
     notFoundSuite(() => ({}))
+
+    it('should keep the CORS headers on the 429 of a request that matches no route', async () => {
+      const app = Fastify()
+      apps.push(app)
+      await app.register(keelErrors)
+      await app.register(keelSecurity, { cors: { origins: ['https://app.example.com'] }, rateLimit: { max: 1 } })
+      const missing = () => app.inject({ url: '/missing', headers: { origin: 'https://app.example.com' } })
+      expect((await missing()).statusCode).toBe(404)
+      const limited = await missing()
+      expect(limited.statusCode).toBe(429)
+      expect(limited.headers['access-control-allow-origin']).toBe('https://app.example.com')
+      expect(limited.headers['x-content-type-options']).toBe('nosniff')
+    })
   })
 })
 
