@@ -19,6 +19,8 @@ export type KeelErrorHandler = (error: unknown, request: FastifyRequest, reply: 
 interface Problem {
   status: number
   code: string
+  /** The error's own problem type URI (an `HttpError`'s `type`), else derived from the code. */
+  type?: string | undefined
   detail: string
   extensions: Readonly<Record<string, unknown>> | undefined
   headers: Readonly<Record<string, unknown>> | undefined
@@ -106,6 +108,7 @@ function describe(error: unknown, reply: FastifyReply, config: ResolvedErrorsOpt
     return {
       status,
       code: error.code,
+      type: error.type,
       detail: error.expose || config.exposeInternalErrors ? error.message : statusTitle(status),
       extensions: error.extensions,
       headers: error.headers,
@@ -222,7 +225,7 @@ function logUnreadable(request: FastifyRequest, status: number, failure: unknown
 
 function toDocument(config: ResolvedErrorsOptions, problem: Problem, request: FastifyRequest): ProblemDocument {
   const document: ProblemDocument = {
-    type: typeOf(config, problem.code),
+    type: problem.type ?? typeOf(config, problem.code),
     title: statusTitle(problem.status),
     status: problem.status,
     detail: problem.detail,

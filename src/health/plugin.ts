@@ -10,6 +10,7 @@ import type {
 import fp from 'fastify-plugin'
 import { HttpError } from '../errors/index.js'
 import { KeelConfigError } from '../internal/config-error.js'
+import { TEMPORARY_REDUCED_CAPACITY_TYPE } from '../internal/problem-types.js'
 import {
   type HealthCheck,
   type HealthCheckEntry,
@@ -59,6 +60,7 @@ interface Pressure {
 function overloadedErrorClass(retryAfter: number) {
   const options = {
     code: 'SERVICE_OVERLOADED',
+    type: TEMPORARY_REDUCED_CAPACITY_TYPE,
     expose: true,
     headers: { 'retry-after': String(retryAfter) },
     extensions: { retryAfter },

@@ -1,6 +1,17 @@
 import type { FastifyRequest } from 'fastify'
 import type { HelmetOptions } from 'helmet'
 import { isPlainObject, optionsReader } from '../internal/options.js'
+import {
+  assertUniqueNames,
+  type KeelRateLimitAlgorithm,
+  type KeelRateLimitKeyGenerator,
+  type KeelRateLimitPolicy,
+  type KeelRouteRateLimit,
+  type PolicyDefaults,
+  type ResolvedPolicy,
+  resolvePolicy,
+} from './policy-options.js'
+import type { HeaderModes } from './rate-limit-headers.js'
 
 /**
  * The part of an ioredis client the security plugin uses. An ioredis `Redis` (or `Cluster`) instance
@@ -11,8 +22,10 @@ import { isPlainObject, optionsReader } from '../internal/options.js'
  * @see docs/security.md
  */
 export interface KeelRedisClient {
-  /** Runs a Lua script (`EVAL`); used for atomic `INCR` + `PEXPIRE`. */
+  /** Runs a Lua script (`EVAL`): every check is one atomic script. */
   eval(script: string, numberOfKeys: number, ...args: (string | number)[]): Promise<unknown>
+  /** Runs a script Redis already knows by its SHA-1 (`EVALSHA`), so the script is not resent with every check. */
+  evalsha?(sha1: string, numberOfKeys: number, ...args: (string | number)[]): Promise<unknown>
   /** ioredis connection state (`ready`, `reconnecting`, `end`, …); commands are not sent while it is down. */
   readonly status?: string
 }
@@ -36,7 +49,7 @@ export interface KeelCorsOptions {
   allowedHeaders?: readonly string[]
   /**
    * Response headers readable by browser code, added to keel's own: `x-request-id`, `retry-after`,
-   * `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset`.
+   * `ratelimit-policy`, `ratelimit`, `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset`.
    * @default []
    */
   exposedHeaders?: readonly string[]
@@ -48,26 +61,51 @@ export interface KeelCorsOptions {
   maxAge?: number | string
 }
 
+/** Rate-limit header dialects, see {@link KeelRateLimitOptions.headers}. */
+export type KeelRateLimitHeaders = 'draft-ietf-11' | 'legacy'
+
 /**
- * Rate-limit options, passed to `@fastify/rate-limit`.
+ * Rate-limit options: the app's policies (one, from `max` and `timeWindow`, or several in `policies`), where
+ * counters live, and which headers describe them.
+ * @example
+ * rateLimit: { policies: [{ name: 'burst', max: 10, timeWindow: '1 s' }, { name: 'hourly', max: 1000, timeWindow: '1 h' }] }
  * @see docs/security.md
  */
 export interface KeelRateLimitOptions {
-  /** Requests allowed per client and time window, an integer >= 1 (use `rateLimit: false` to turn limits off). @default 100 */
+  /** Units allowed per client and window in the app's `default` policy, an integer >= 1. @default 100 */
   max?: number
-  /** Length of the window: milliseconds or a string such as `'1 minute'`, `'15m'`, `'30 s'`. @default '1 minute' */
+  /** Window of the `default` policy: milliseconds or a string such as `'1 minute'`, `'15m'`, `'30 s'`. @default '1 minute' */
   timeWindow?: string | number
+  /** Units a request uses in the `default` policy: an integer >= 0 or a function of the request. @default 1 */
+  cost?: number | ((request: FastifyRequest) => number)
+  /** Once the `default` policy refuses a client, refuse it for this long (a duration). @default undefined (no block) */
+  blockDuration?: string | number
+  /**
+   * The app's policies instead of the one `default` policy of `max` / `timeWindow`: every route and every request
+   * that matches no route is checked against all of them (in the hook each names). Names are required.
+   * @default undefined
+   */
+  policies?: readonly KeelRateLimitPolicy[]
+  /** How policies count unless they say otherwise: `'fixed'` windows or `'sliding'` ones. @default 'fixed' */
+  algorithm?: KeelRateLimitAlgorithm
+  /** Client key of a request, for policies that set none. @default the client IP (`request.ip`, IPv6 grouped by /64) */
+  keyGenerator?: KeelRateLimitKeyGenerator
+  /**
+   * Headers that describe the policies on every limited response: `'draft-ietf-11'` (`RateLimit-Policy` and
+   * `RateLimit`, Structured Fields), `'legacy'` (`RateLimit-Limit`, `-Remaining`, `-Reset`), both in a list, or
+   * `false` (none; a 429 still has `Retry-After`).
+   * @default 'draft-ietf-11'
+   */
+  headers?: KeelRateLimitHeaders | readonly KeelRateLimitHeaders[] | false
   /** An ioredis client: counters live in Redis and are shared by every instance. @default undefined (in memory) */
   redis?: KeelRedisClient
   /** Prefix of every Redis key the plugin writes. @default 'keel-rate-limit:' */
   nameSpace?: string
-  /** Client key of a request. @default the client IP (`request.ip`, IPv6 grouped by /64) */
-  keyGenerator?: (request: FastifyRequest) => string | number | Promise<string | number>
-  /** Keys (or a predicate) never limited. @default undefined */
-  allowList?: readonly string[] | ((request: FastifyRequest, key: string) => boolean | Promise<boolean>)
+  /** Keys (of any policy), or a predicate of the request and a policy's key, never limited. @default undefined */
+  allowList?: readonly string[] | ((request: FastifyRequest, key: string) => boolean)
   /**
-   * When Redis fails or times out: `true` lets the request through (fail open) while failure limits count in
-   * this instance's memory; `false` answers 503 `RATE_LIMIT_UNAVAILABLE` (fail closed).
+   * When Redis fails or times out, for policies that set none: `true` lets the request through (fail open)
+   * while failure limits count in this instance's memory; `false` answers 503 `RATE_LIMIT_UNAVAILABLE`.
    * @default true
    */
   skipOnError?: boolean
@@ -75,7 +113,7 @@ export interface KeelRateLimitOptions {
   storeTimeout?: number | string
   /** Routes whose URL starts with one of these are not limited (e.g. `['/metrics']`). @default [] */
   exemptPrefixes?: readonly string[]
-  /** Count requests that match no route (404s) against the app-wide limit, so route scanning is limited. @default true */
+  /** Count requests that match no route (404s) against the app's `onRequest` policies, so route scanning is limited. @default true */
   notFound?: boolean
 }
 
@@ -90,7 +128,7 @@ export interface KeelSecurityOptions {
   cors?: false | KeelCorsOptions
   /** helmet options merged over keel's JSON API defaults; `false` sends no security headers. @default {} */
   helmet?: false | HelmetOptions
-  /** Rate limiting through `@fastify/rate-limit`; `false` turns it off. @default { max: 100, timeWindow: '1 minute' } */
+  /** Rate limiting; `false` turns it off. @default { max: 100, timeWindow: '1 minute' } */
   rateLimit?: false | KeelRateLimitOptions
 }
 
@@ -102,6 +140,8 @@ export interface KeelSecurityOptions {
  * @see docs/security.md
  */
 export interface KeelFailureLimitOptions {
+  /** Its policy name in the headers and `violated-policies` of its 429. @default 'failures' */
+  name?: string
   /** Failures allowed per key and window; the next attempt gets 429. @default 5 */
   max?: number
   /** Window length: milliseconds or a string such as `'15 minutes'` or `'15m'`. @default '15 minutes' */
@@ -126,6 +166,12 @@ export interface KeelRouteSecurityConfig {
   helmet?: false | HelmetOptions
   /** Count only failed attempts on this route, see {@link KeelFailureLimitOptions}. */
   failureLimit?: KeelFailureLimitOptions
+  /**
+   * This route's rate limits instead of the app's: `false` (none), a policy of its own, or a list of its own
+   * policies and names of app policies (e.g. `['default', { name: 'exports', max: 5, timeWindow: '1 h' }]`).
+   * @default the app's policies
+   */
+  rateLimit?: KeelRouteRateLimit
 }
 
 export interface ResolvedCors {
@@ -139,12 +185,14 @@ export interface ResolvedCors {
 }
 
 export interface ResolvedRateLimit {
-  readonly max: number
-  readonly timeWindow: number
+  /** The app's policies, counted app-wide. */
+  readonly policies: readonly ResolvedPolicy[]
+  /** What route and app.rateLimitHook() policies take when they set nothing. */
+  readonly defaults: PolicyDefaults
+  readonly headers: HeaderModes
   readonly redis: KeelRedisClient | undefined
   readonly nameSpace: string
-  readonly keyGenerator: KeelRateLimitOptions['keyGenerator']
-  readonly allowList: KeelRateLimitOptions['allowList']
+  readonly allowList: ReadonlySet<string> | ((request: FastifyRequest, key: string) => boolean) | undefined
   readonly skipOnError: boolean
   readonly storeTimeout: number
   readonly exemptPrefixes: readonly string[]
@@ -161,6 +209,8 @@ export interface ResolvedSecurity {
 export const keelExposedHeaders = [
   'x-request-id',
   'retry-after',
+  'ratelimit-policy',
+  'ratelimit',
   'ratelimit-limit',
   'ratelimit-remaining',
   'ratelimit-reset',
@@ -171,9 +221,13 @@ const defaultAllowedHeaders = Object.freeze(['authorization', 'content-type', 'x
 
 const KNOWN = ['cors', 'helmet', 'rateLimit']
 const CORS_KEYS = ['origins', 'credentials', 'methods', 'allowedHeaders', 'exposedHeaders', 'maxAge']
+/** The fields of the `default` policy, which `policies` replaces. */
+const SHORTHAND_KEYS = ['max', 'timeWindow', 'cost', 'blockDuration']
 const RATE_LIMIT_KEYS = [
-  'max',
-  'timeWindow',
+  ...SHORTHAND_KEYS,
+  'policies',
+  'algorithm',
+  'headers',
   'redis',
   'nameSpace',
   'keyGenerator',
@@ -270,9 +324,49 @@ function resolveRedis(value: unknown): KeelRedisClient | undefined {
   return value as KeelRedisClient
 }
 
-function resolveAllowList(value: unknown): KeelRateLimitOptions['allowList'] {
-  if (typeof value === 'function') return value as KeelRateLimitOptions['allowList']
-  return value === undefined ? undefined : read.stringList('rateLimit.allowList', value, [])
+function resolveAllowList(value: unknown): ResolvedRateLimit['allowList'] {
+  if (typeof value === 'function') return value as (request: FastifyRequest, key: string) => boolean
+  return value === undefined ? undefined : new Set(read.stringList('rateLimit.allowList', value, []))
+}
+
+const HEADER_DIALECTS: readonly KeelRateLimitHeaders[] = ['draft-ietf-11', 'legacy']
+
+function resolveHeaders(value: unknown): HeaderModes {
+  if (value === false) return Object.freeze({ draft: false, legacy: false })
+  const list = value === undefined ? ['draft-ietf-11'] : Array.isArray(value) ? value : [value]
+  if (list.length === 0) {
+    throw read.error('rateLimit.headers', 'must name at least one dialect', value, 'pass false to send none')
+  }
+  const dialects = list.map((dialect, i) =>
+    read.oneOf(`rateLimit.headers${Array.isArray(value) ? `[${i}]` : ''}`, dialect, HEADER_DIALECTS, 'draft-ietf-11'),
+  )
+  return Object.freeze({ draft: dialects.includes('draft-ietf-11'), legacy: dialects.includes('legacy') })
+}
+
+/** The app's policies: `policies`, or the one `default` policy of the shorthand fields. */
+function resolveAppPolicies(o: Record<string, unknown>, defaults: PolicyDefaults): readonly ResolvedPolicy[] {
+  if (o.policies === undefined) {
+    const shorthand = Object.fromEntries(SHORTHAND_KEYS.map((key) => [key, o[key]]))
+    return Object.freeze([resolvePolicy(read, 'rateLimit', shorthand, defaults, 'app', 'default')])
+  }
+  for (const key of SHORTHAND_KEYS) {
+    if (o[key] !== undefined) {
+      throw read.error(`rateLimit.${key}`, 'cannot be set next to rateLimit.policies', o[key], 'set it in each policy')
+    }
+  }
+  if (!Array.isArray(o.policies) || o.policies.length === 0) {
+    throw read.error(
+      'rateLimit.policies',
+      'must be a non-empty array of policies',
+      o.policies,
+      "pass e.g. [{ name: 'burst', max: 10, timeWindow: '1 s' }]",
+    )
+  }
+  const policies = o.policies.map((policy, i) =>
+    resolvePolicy(read, `rateLimit.policies[${i}]`, policy, defaults, 'app', undefined),
+  )
+  assertUniqueNames(read, 'rateLimit.policies', policies)
+  return Object.freeze(policies)
 }
 
 function resolveExemptPrefixes(value: unknown): readonly string[] {
@@ -288,14 +382,20 @@ function resolveExemptPrefixes(value: unknown): readonly string[] {
 function resolveRateLimit(value: unknown): ResolvedRateLimit | false {
   if (value === false) return false
   const o = read.object('rateLimit', value, RATE_LIMIT_KEYS, { fix: `pass false or { ${RATE_LIMIT_KEYS.join(', ')} }` })
+  const skipOnError = read.boolean('rateLimit.skipOnError', o.skipOnError, true)
+  const defaults: PolicyDefaults = Object.freeze({
+    algorithm: read.oneOf('rateLimit.algorithm', o.algorithm, ['fixed', 'sliding'] as const, 'fixed'),
+    keyGenerator: read.func<KeelRateLimitKeyGenerator>('rateLimit.keyGenerator', o.keyGenerator),
+    skipOnError,
+  })
   return Object.freeze({
-    max: read.integer('rateLimit.max', o.max, 100),
-    timeWindow: read.duration('rateLimit.timeWindow', o.timeWindow, '1 minute'),
+    policies: resolveAppPolicies(o, defaults),
+    defaults,
+    headers: resolveHeaders(o.headers),
     redis: resolveRedis(o.redis),
     nameSpace: read.string('rateLimit.nameSpace', o.nameSpace, 'keel-rate-limit:'),
-    keyGenerator: read.func<KeelRateLimitOptions['keyGenerator']>('rateLimit.keyGenerator', o.keyGenerator),
     allowList: resolveAllowList(o.allowList),
-    skipOnError: read.boolean('rateLimit.skipOnError', o.skipOnError, true),
+    skipOnError,
     storeTimeout: read.duration('rateLimit.storeTimeout', o.storeTimeout, 500),
     exemptPrefixes: resolveExemptPrefixes(o.exemptPrefixes),
     notFound: read.boolean('rateLimit.notFound', o.notFound, true),
