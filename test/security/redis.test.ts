@@ -8,6 +8,7 @@ import { Redis, type RedisOptions } from 'ioredis'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { captureLogs } from '../helpers/logs.js'
 import { describeWithRedis } from '../helpers/services.js'
+import { fieldsByName } from './fields.js'
 
 describeWithRedis('security: rate limits in Redis', (redisUrl) => {
   const apps: FastifyInstance[] = []
@@ -224,6 +225,17 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
     expect(result.statusCode).toBe(503)
     expect(result.json()).toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE' })
     expect(ms).toBeLessThan(1500)
+  })
+
+  it('should describe the failure limit in its 503 when Redis is on a closed port and skipOnError is false', async () => {
+    const app = await build({ redis: client(await closedPort()), skipOnError: false })
+    const res = await app.inject({ method: 'POST', url: '/login', payload: { password: 'x' } })
+    expect(res.statusCode).toBe(503)
+    expect(res.json()).toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE' })
+    expect(fieldsByName(res.headers)).toEqual({
+      policy: { failures: { q: 2, w: 900 } },
+      limit: { failures: { r: 0, t: 5 } },
+    })
   })
 
   it.each([
