@@ -1,6 +1,7 @@
 import underPressure from '@fastify/under-pressure'
 import type {
   FastifyBaseLogger,
+  FastifyContextConfig,
   FastifyInstance,
   FastifyPluginAsync,
   FastifyReply,
@@ -51,6 +52,8 @@ const pressureComponents: Record<string, readonly [string, string | undefined]> 
   heapUsedBytes: ['memory:heapUsed', 'bytes'],
   rssBytes: ['memory:rss', 'bytes'],
 }
+
+type PressureHandler = (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => void
 
 interface Pressure {
   readonly type: string
@@ -211,8 +214,9 @@ const plugin: FastifyPluginAsync<KeelHealthOptions> = async (app, opts) => {
   // Health routes are not shed by under-pressure: its per-route handler only records the pressure, and the probe
   // answers with a health document instead.
   const pressured = new WeakMap<FastifyRequest, Pressure>()
-  const routeConfig = {
-    rateLimit: false as const,
+  // `rateLimit: false` keeps the probes unlimited: the signal keelSecurity and @fastify/rate-limit both read.
+  const routeConfig: FastifyContextConfig & { rateLimit: false; pressureHandler: PressureHandler } = {
+    rateLimit: false,
     pressureHandler(request: FastifyRequest, _reply: FastifyReply, type: string, value: number | undefined) {
       pressured.set(request, { type, value })
     },
