@@ -52,10 +52,18 @@ function costOf(policy: ResolvedPolicy, request: FastifyRequest): number {
   return cost
 }
 
+/** A number key as a string; anything else is a bug in the key generator, which fails the request (no key, no limit). */
+function keyString(policy: ResolvedPolicy, raw: unknown): string {
+  if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw)
+  throw new TypeError(
+    `fastify-keel/security: the key generator of policy "${policy.name}" must return a string, a number or undefined`,
+  )
+}
+
 /** Adds policy `p` to the batch unless the request is left out of it (no key, or an allow-listed one). */
 function add(set: PolicySet, batch: Batch, p: number, raw: KeelRateLimitKey, request: FastifyRequest): void {
   if (raw === undefined) return
-  const key = typeof raw === 'string' ? raw : String(raw)
+  const key = typeof raw === 'string' ? raw : keyString(set.policies[p]!, raw)
   const allowList = set.engine.allowList
   if (allowList !== undefined && (typeof allowList === 'function' ? allowList(request, key) : allowList.has(key))) {
     return

@@ -135,6 +135,17 @@ describe('security', () => {
       expect((await app.inject({ url: '/items', headers: { 'x-tenant': 't' } })).statusCode).toBe(429)
     })
 
+    it('should answer 500, and count nothing, when a key generator returns neither a string nor a number', async () => {
+      const app = await build({
+        policies: [
+          { name: 'all', max: 10 },
+          { name: 'bad', max: 10, keyGenerator: (request) => (request.headers['x-bad'] ? ({} as string) : 'ok') },
+        ],
+      })
+      expect((await app.inject({ url: '/items', headers: { 'x-bad': '1' } })).statusCode).toBe(500)
+      expect(fieldsByName((await app.inject('/items')).headers).limit.all?.r).toBe(9)
+    })
+
     it('should wait for a key generator that returns a promise', async () => {
       const app = await build({
         policies: [
