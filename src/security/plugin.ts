@@ -12,14 +12,10 @@ import { failureLimitHooks, kFailureFallback, kFailureKey } from './failure-limi
 import { type FailureStore, memoryFailureStore, RedisCounters, redisFailureStore } from './failure-stores.js'
 import { keelHelmetDefaults, mergeHelmetOptions, responseHeaders, routeHeadersHook } from './headers.js'
 import type { LimitHook } from './limiter.js'
-import {
-  type KeelSecurityOptions,
-  type ResolvedRateLimit,
-  type ResolvedSecurity,
-  read,
-  resolveOptions,
-} from './options.js'
-import { registerRequestLimits } from './rate-limit.js'
+import { type KeelSecurityOptions, type ResolvedSecurity, resolveOptions } from './options.js'
+import { type RequestLimits, registerRequestLimits } from './rate-limit.js'
+import type { ResolvedRateLimit } from './rate-limit-options.js'
+import { read } from './readers.js'
 import { RedisRunner } from './redis-runner.js'
 import { onRoute, resolveRouteSecurity, routeName, routeRead } from './route-config.js'
 import { trustProxyCheck } from './trust-proxy.js'
@@ -45,6 +41,20 @@ function failureStore(rateLimit: ResolvedRateLimit | false, counters: RedisCount
   const memory = memoryFailureStore()
   if (counters === undefined) return memory
   return redisFailureStore(counters, app.log, rateLimit !== false && rateLimit.skipOnError ? memory : undefined)
+}
+
+/** Puts the route's rate-limit checks in place; a route policy while rate limiting is off is a mistake. */
+function limitRoute(limits: RequestLimits | undefined, route: RouteOptions, own: unknown): void {
+  if (limits !== undefined) {
+    limits.limitRoute(route, own)
+  } else if (own !== undefined && own !== false) {
+    throw routeRead.error(
+      'config.security.rateLimit',
+      'needs rate limiting, which is off (rateLimit: false)',
+      own,
+      'pass rateLimit options to keelSecurity, or drop the route policy',
+    )
+  }
 }
 
 function appendHook(route: RouteOptions, name: 'onRequest' | 'preHandler' | 'onSend', hook: unknown): void {
@@ -91,15 +101,7 @@ const plugin: FastifyPluginAsync<KeelSecurityOptions> = async (app, opts) => {
     const name = routeName(route)
     onRoute(name, () => {
       const security = resolveRouteSecurity((route.config as { security?: unknown } | undefined)?.security)
-      if (limits !== undefined) limits.limitRoute(route, security?.rateLimit)
-      else if (security?.rateLimit !== undefined && security.rateLimit !== false) {
-        throw routeRead.error(
-          'config.security.rateLimit',
-          'needs rate limiting, which is off (rateLimit: false)',
-          security.rateLimit,
-          'pass rateLimit options to keelSecurity, or drop the route policy',
-        )
-      }
+      limitRoute(limits, route, security?.rateLimit)
       if (security?.helmet !== undefined) {
         appendHook(route, 'onRequest', routeHeadersHook(appHelmet, appHeaders, security.helmet, routeRead))
       }

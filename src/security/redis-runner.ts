@@ -2,7 +2,7 @@
 // round trip, with a bounded wait, and failures logged once a minute rather than once per request.
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { KeelRedisClient } from './options.js'
+import type { KeelRedisClient } from './rate-limit-options.js'
 
 /** A Lua script and its SHA-1 digest, computed once. */
 export interface LuaScript {
