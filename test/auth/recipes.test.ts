@@ -65,9 +65,11 @@ describe('auth', () => {
           url: '/auth/login',
           payload: { email: 'ada@example.com', password: 'wrong' },
         })
-        expect({ status: wrong.statusCode, code: wrong.json().code, challenge: wrong.headers['www-authenticate'] }).toEqual(
-          { status: 401, code: 'INVALID_CREDENTIALS', challenge: 'Bearer' },
-        )
+        expect({
+          status: wrong.statusCode,
+          code: wrong.json().code,
+          challenge: wrong.headers['www-authenticate'],
+        }).toEqual({ status: 401, code: 'INVALID_CREDENTIALS', challenge: 'Bearer' })
         const deleted = await app.inject({ method: 'DELETE', url: '/users/u2', headers: bearer(next.accessToken) })
         expect(deleted.statusCode).toBe(204)
       } finally {
