@@ -3,8 +3,8 @@ import { type KeelAuthOptions, keelAuth, MemoryTokenStore, RedisTokenStore, type
 import { keelErrors } from 'fastify-keel/errors'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describeWithRedisServer, type PrivateRedis, startPrivateRedis } from '../helpers/private-redis.js'
 import { audience, bearer, captureLogs, hsSecret, issuer, type LogLine } from './fixtures.js'
-import { type PrivateRedis, startPrivateRedis } from './private-redis.js'
 
 const unavailable = { status: 503, code: 'TOKEN_STORE_UNAVAILABLE' }
 
@@ -62,44 +62,6 @@ async function expectEveryRouteUnavailable(app: FastifyInstance, accessToken: st
 describe('auth: token store outages', () => {
   afterEach(() => {
     vi.useRealTimers()
-  })
-
-  describe('with a private Redis that stops and starts again', () => {
-    let redis: PrivateRedis
-    beforeAll(async () => {
-      redis = await startPrivateRedis()
-    })
-    afterAll(async () => {
-      await redis.stop()
-    })
-
-    it('should answer 503 with Retry-After on every route while Redis is down, log it once, and recover', async () => {
-      const client = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => 50 })
-      client.on('error', () => {}) // connection errors are expected here; the store reports them
-      const { app, lines } = await outageApp(new RedisTokenStore(client, { prefix: 'outage:' }))
-      try {
-        const pair = (await app.inject({ method: 'POST', url: '/login', payload: { sub: 'user-1' } })).json()
-        expect((await app.inject({ url: '/me', headers: bearer(pair.accessToken) })).statusCode).toBe(200)
-
-        await redis.stop()
-        await expectEveryRouteUnavailable(app, pair.accessToken, pair.refreshToken)
-        await expectEveryRouteUnavailable(app, pair.accessToken, pair.refreshToken)
-        expect(storeFailures(lines)).toHaveLength(1)
-        expect(storeFailures(lines)[0]).toMatchObject({ level: 50, failures: 1 })
-        // No 500 and no stack per request anywhere in the log.
-        expect(lines.filter((line) => line.level >= 50)).toHaveLength(1)
-
-        await redis.start()
-        await vi.waitFor(async () => expect(client.status).toBe('ready'), { timeout: 10_000, interval: 50 })
-        // Redis restarted empty (no persistence): the session is gone, but the service answers again.
-        const again = await app.inject({ method: 'POST', url: '/login', payload: { sub: 'user-1' } })
-        expect(again.statusCode).toBe(200)
-        expect(lines.filter((line) => line.event === 'keel.auth.token_store_recovered')).toHaveLength(1)
-      } finally {
-        await app.close()
-        client.disconnect()
-      }
-    })
   })
 
   describe('with a custom store', () => {
@@ -223,5 +185,43 @@ describe('auth: token store outages', () => {
         await second.app.close()
       }
     })
+  })
+})
+
+describeWithRedisServer('auth: token store outages with a private Redis that stops and starts again', () => {
+  let redis: PrivateRedis
+  beforeAll(async () => {
+    redis = await startPrivateRedis()
+  })
+  afterAll(async () => {
+    await redis.stop()
+  })
+
+  it('should answer 503 with Retry-After on every route while Redis is down, log it once, and recover', async () => {
+    const client = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => 50 })
+    client.on('error', () => {}) // connection errors are expected here; the store reports them
+    const { app, lines } = await outageApp(new RedisTokenStore(client, { prefix: 'outage:' }))
+    try {
+      const pair = (await app.inject({ method: 'POST', url: '/login', payload: { sub: 'user-1' } })).json()
+      expect((await app.inject({ url: '/me', headers: bearer(pair.accessToken) })).statusCode).toBe(200)
+
+      await redis.stop()
+      await expectEveryRouteUnavailable(app, pair.accessToken, pair.refreshToken)
+      await expectEveryRouteUnavailable(app, pair.accessToken, pair.refreshToken)
+      expect(storeFailures(lines)).toHaveLength(1)
+      expect(storeFailures(lines)[0]).toMatchObject({ level: 50, failures: 1 })
+      // No 500 and no stack per request anywhere in the log.
+      expect(lines.filter((line) => line.level >= 50)).toHaveLength(1)
+
+      await redis.start()
+      await vi.waitFor(async () => expect(client.status).toBe('ready'), { timeout: 10_000, interval: 50 })
+      // Redis restarted empty (no persistence): the session is gone, but the service answers again.
+      const again = await app.inject({ method: 'POST', url: '/login', payload: { sub: 'user-1' } })
+      expect(again.statusCode).toBe(200)
+      expect(lines.filter((line) => line.event === 'keel.auth.token_store_recovered')).toHaveLength(1)
+    } finally {
+      await app.close()
+      client.disconnect()
+    }
   })
 })
