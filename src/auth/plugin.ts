@@ -29,8 +29,7 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
   const store = new GuardedStore(config.store, config.storeTimeoutMs, app.log, (cause) =>
     authError('TOKEN_STORE_UNAVAILABLE', undefined, { cause }),
   )
-  const { clockToleranceMs } = config
-  const authenticate = createAuthenticate({ ring, cache, store, authError, clockToleranceMs })
+  const authenticate = createAuthenticate({ ring, cache, store, authError, clockToleranceMs: config.clockToleranceMs })
 
   app.decorate('authenticate', authenticate)
   app.decorate('authorize', createAuthorize(authError))
@@ -46,12 +45,9 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
 }
 
 /**
- * Authentication for Fastify 5: JWT access tokens (signed and verified with fast-jwt, each key pinned to its
- * algorithm), rotating refresh tokens with reuse detection, `authenticate` / `authorize` guards, a typed
- * `request.user`, and 503s instead of raw errors when the token store is down.
- *
- * Decorates `app.authenticate`, `app.authorize(requirement)`, `app.authError(code)` and `app.tokens`
- * (`issue`, `rotate`, `revoke`, `revokeAll`, `checkStore`). Register it before the routes that use it.
+ * Authentication for Fastify 5: JWT access tokens (fast-jwt, each key pinned to its algorithm), rotating refresh
+ * tokens with reuse detection, guards, a typed `request.user`, and 503s when the token store is down. Decorates
+ * `app.authenticate`, `app.authorize`, `app.authError` and `app.tokens`; register it before the routes.
  *
  * @example
  * await app.register(keelAuth, { secret: process.env.JWT_SECRET!, issuer: 'https://api.example.com', audience: 'example-api' })
