@@ -7,7 +7,7 @@ export {
   type AuthConfigCode,
   type AuthErrorCode,
 } from './codes.js'
-export { type KeelAuthErrorFactory, STORE_RETRY_AFTER_SECONDS } from './errors.js'
+export type { KeelAuthErrorFactory } from './errors.js'
 export type { KeelAuthKey, KeelAuthKeySet, KeelJwtAlgorithm } from './key-material.js'
 export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory-store.js'
 export type { KeelAuthOptions } from './options.js'
