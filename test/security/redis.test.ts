@@ -8,7 +8,7 @@ import { Redis, type RedisOptions } from 'ioredis'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { captureLogs } from '../helpers/logs.js'
 import { describeWithRedis } from '../helpers/services.js'
-import { fieldsByName } from './fields.js'
+import { fieldsByName, rateLimitFields } from './fields.js'
 
 describeWithRedis('security: rate limits in Redis', (redisUrl) => {
   const apps: FastifyInstance[] = []
@@ -225,6 +225,27 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
     expect(result.statusCode).toBe(503)
     expect(result.json()).toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE' })
     expect(ms).toBeLessThan(1500)
+  })
+
+  it('should list every policy that could not be checked in the headers of a 503', async () => {
+    const policies = [
+      { name: 'burst', max: 10, timeWindow: '1 s' },
+      { name: 'hourly', max: 500, timeWindow: '1 hour' },
+    ]
+    const app = await build({ redis: client(await closedPort()), skipOnError: false, policies })
+    const res = await app.inject('/items')
+    expect(res.statusCode).toBe(503)
+    expect(res.json()).toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE', 'violated-policies': ['burst', 'hourly'] })
+    expect(rateLimitFields(res.headers)).toEqual({
+      policy: [
+        { name: 'burst', params: { q: 10, w: 1 } },
+        { name: 'hourly', params: { q: 500, w: 3600 } },
+      ],
+      limit: [
+        { name: 'burst', params: { r: 0, t: 5 } },
+        { name: 'hourly', params: { r: 0, t: 5 } },
+      ],
+    })
   })
 
   it('should describe the failure limit in its 503 when Redis is on a closed port and skipOnError is false', async () => {
