@@ -215,15 +215,16 @@ export function limitHook(policies: readonly ResolvedPolicy[], engine: LimiterEn
   }
   // Reused by every check that completes synchronously (in-memory store, synchronous keys).
   const scratch = newBatch(size)
-  const async = engine.store.redis !== undefined
+  // A Redis check outlives the hook call, so it needs a batch of its own.
+  const batchPerRequest = engine.store.redis !== undefined
   return function keelRateLimit(request, reply, done) {
-    const batch = async ? newBatch(size) : scratch
+    const batch = batchPerRequest ? newBatch(size) : scratch
     batch.count = 0
     try {
       for (let p = 0; p < size; p++) {
         const raw = keyOf(policies[p]!, request)
         if (isThenable(raw)) {
-          const own = async ? batch : copyOf(batch, size)
+          const own = batchPerRequest ? batch : copyOf(batch, size)
           resolveKeys(set, own, request, p, raw).then(() => consume(set, own, reply, done), done)
           return
         }
