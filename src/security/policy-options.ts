@@ -60,7 +60,7 @@ export interface KeelRateLimitPolicy {
 
 /** A route's own policy: counted per route, or per `groupId` shared by every route that names it. */
 export interface KeelRouteRateLimitPolicy extends KeelRateLimitPolicy {
-  /** Share this policy's counters with every route whose policy has the same `groupId` and name. */
+  /** Share this policy's counters with every route whose policy has the same `groupId` and name. @default undefined (this route only) */
   groupId?: string
 }
 
