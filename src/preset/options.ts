@@ -1,10 +1,10 @@
-import type { KeelAuthOptions } from '../auth/index.js'
-import type { KeelErrorsOptions } from '../errors/index.js'
-import type { KeelHealthOptions } from '../health/index.js'
+import type { KeelAuthOptions } from '../auth/options.js'
+import type { KeelErrorsOptions } from '../errors/options.js'
+import type { KeelHealthOptions } from '../health/options.js'
 import { describeValue, KeelConfigError } from '../internal/config-error.js'
-import type { KeelPaginationOptions } from '../pagination/index.js'
-import type { KeelRequestIdOptions } from '../request-id/index.js'
-import type { KeelSecurityOptions } from '../security/index.js'
+import type { KeelPaginationOptions } from '../pagination/plugin.js'
+import type { KeelRequestIdOptions } from '../request-id/options.js'
+import type { KeelSecurityOptions } from '../security/options.js'
 
 /**
  * Options of the {@link keel} preset: one entry per plugin, each that plugin's own options, or `false` to

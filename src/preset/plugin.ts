@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync, FastifyPluginCallback } from 'fastify'
 import fp from 'fastify-plugin'
-import { keelAuth } from '../auth/index.js'
-import { keelErrors } from '../errors/index.js'
-import { keelHealth } from '../health/index.js'
-import { keelPagination } from '../pagination/index.js'
-import { keelRequestId } from '../request-id/index.js'
-import { keelSecurity } from '../security/index.js'
+import { keelAuth } from '../auth/plugin.js'
+import { keelErrors } from '../errors/plugin.js'
+import { keelHealth } from '../health/plugin.js'
+import { keelPagination } from '../pagination/plugin.js'
+import { keelRequestId } from '../request-id/plugin.js'
+import { keelSecurity } from '../security/plugin.js'
 import { type KeelOptions, type PresetPlugin, resolvePresetOptions } from './options.js'
 
 // The plugins' option types differ; each entry gets the options object meant for it.

@@ -4,7 +4,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { createErrorHandler, HttpError, httpErrors, keelErrors } from 'fastify-keel/errors'
 import { keelRequestId } from 'fastify-keel/request-id'
 import { afterEach, describe, expect, it } from 'vitest'
-import { appWithLogs, expectProblem, linesAt, PROBLEM_CONTENT_TYPE } from './support.js'
+import { appWithLogs, linesAt } from '../helpers/logs.js'
+import { expectProblem, PROBLEM_CONTENT_TYPE } from '../helpers/problem.js'
 
 let app: FastifyInstance | undefined
 afterEach(async () => {
