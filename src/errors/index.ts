@@ -11,11 +11,6 @@ export { createErrorHandler, type KeelErrorHandler, PROBLEM_CONTENT_TYPE } from 
 export { HttpError, type HttpErrorOptions, isHttpError } from './http-error.js'
 export { type HttpErrorFactory, httpErrors } from './http-errors.js'
 export type { KeelErrorsOptions } from './options.js'
-export {
-  type KeelProblemServerOptions,
-  type ProblemServerOptions,
-  problemServerOptions,
-} from './server-options.js'
 export { keelErrors, keelErrors as default } from './plugin.js'
 export {
   PROBLEM_DETAILS_ID,
@@ -24,3 +19,8 @@ export {
   type ValidationIssue,
   type ValidationLocation,
 } from './problem.js'
+export {
+  type KeelProblemServerOptions,
+  type ProblemServerOptions,
+  problemServerOptions,
+} from './server-options.js'
