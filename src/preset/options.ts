@@ -2,7 +2,7 @@ import type { KeelAuthOptions } from '../auth/options.js'
 import type { KeelErrorsOptions } from '../errors/options.js'
 import type { KeelHealthOptions } from '../health/options.js'
 import { describeValue, KeelConfigError } from '../internal/config-error.js'
-import type { KeelPaginationOptions } from '../pagination/plugin.js'
+import type { KeelPaginationOptions } from '../pagination/options.js'
 import type { KeelRequestIdOptions } from '../request-id/options.js'
 import type { KeelSecurityOptions } from '../security/options.js'
 
