@@ -34,15 +34,20 @@ const plugin: FastifyPluginAsync<KeelOptions> = async function keelPreset(app, o
  * health, pagination, auth. Pass a plugin's options under its name, or `false` to leave it out; `auth` is
  * registered only when its options are given. Register it before your routes.
  *
+ * The root entry brings no plugin's decorator types: import the subpath of each plugin whose decorators you use
+ * (`import type {} from 'fastify-keel/auth'` types `app.authenticate` and `request.user`).
+ *
  * @example
  * import Fastify from 'fastify'
- * import { keel } from 'fastify-keel'
+ * import { keel, keelServerOptions, type KeelOptions } from 'fastify-keel'
+ * import type {} from 'fastify-keel/auth'
  *
- * const app = Fastify({ logger: true })
- * await app.register(keel, {
+ * const options: KeelOptions = {
  *   auth: { secret: process.env.JWT_SECRET!, issuer: 'https://api.example.com', audience: 'example-api' },
  *   security: { cors: { origins: ['https://app.example.com'] } },
- * })
+ * }
+ * const app = Fastify({ logger: true, ...keelServerOptions(options) })
+ * await app.register(keel, options)
  * app.get('/me', { onRequest: [app.authenticate] }, async (request) => ({ sub: request.user.sub }))
  * @see README.md
  */
