@@ -49,7 +49,9 @@ const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
   app.decorate(kRegistered as unknown as string, true)
   app.decorateRequest('traceContext', null)
   app.setGenReqId(idGenerator(config, app))
-  app.setChildLoggerFactory(tracingLoggerFactory(app.childLoggerFactory))
+  // Fastify's null logger (`logger: false`) is its own child, and Fastify skips child creation only while the factory
+  // is its default: binding traceId there would add a child and a validation per request for nothing.
+  if (app.log.child({}) !== app.log) app.setChildLoggerFactory(tracingLoggerFactory(app.childLoggerFactory))
 
   const header = config.header
   // Callback style on purpose: AsyncLocalStorage#run must wrap the rest of the lifecycle. `enterWith`

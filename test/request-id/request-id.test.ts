@@ -445,6 +445,16 @@ describe('request-id', () => {
       expect(inside).toMatchObject({ tenant: 't1', traceId: '4bf92f3577b34da6a3ce929d0e0e4736' })
     })
 
+    it("should leave Fastify's child logger factory alone without a logger, and still parse traceparent", async () => {
+      app = Fastify({ logger: false })
+      const fastifyDefault = app.childLoggerFactory
+      await app.register(keelRequestId)
+      expect(app.childLoggerFactory).toBe(fastifyDefault)
+      app.get('/', async (request) => request.traceContext)
+      const res = await app.inject({ url: '/', headers: { traceparent: VALID } })
+      expect(res.json()).toMatchObject({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736' })
+    })
+
     it('should leave traceContext null and add no traceId without a valid traceparent', async () => {
       const { app, lines } = await build()
       const res = await app.inject({ url: '/', headers: { traceparent: '00-xyz' } })
