@@ -1,10 +1,10 @@
 import type { KeelRouteSecurityConfig } from './options.js'
 
 export {
-  type SecurityConfigErrorCode,
+  SECURITY_CONFIG_CODES,
+  SECURITY_ERROR_CODES,
+  type SecurityConfigCode,
   type SecurityErrorCode,
-  securityConfigErrorCodes,
-  securityErrorCodes,
 } from './codes.js'
 export { keelHelmetDefaults } from './headers.js'
 export {

@@ -91,7 +91,7 @@ export class RedisCounters {
           clearTimeout(timer)
           if (this.#failing) {
             this.#failing = false
-            this.log.info('keelSecurity: rate-limit store (Redis) answers again')
+            this.log.info({ code: 'KEEL_SECURITY_STORE_RECOVERED' }, 'fastify-keel/security: Redis answers again')
           }
           try {
             resolve(toState(reply))
@@ -112,7 +112,10 @@ export class RedisCounters {
     const now = Date.now()
     if (now - this.#lastErrorLog >= errorLogInterval) {
       this.#lastErrorLog = now
-      this.log.error({ err: cause }, 'keelSecurity: rate-limit store (Redis) failed; next errors are muted for 60 s')
+      this.log.error(
+        { err: cause, code: 'KEEL_SECURITY_STORE_FAILED' },
+        'fastify-keel/security: rate-limit store (Redis) failed; next errors are muted for 60 s',
+      )
     }
     return new HttpError(503, 'Rate limiting is unavailable', { code: 'RATE_LIMIT_UNAVAILABLE', cause })
   }
@@ -120,9 +123,15 @@ export class RedisCounters {
 
 type StoreCallback = (error: Error | null, result?: CounterState) => void
 
+/**
+ * The key under which a route's own limit counts, passed by keel in the options of `rateLimit(options)` (which
+ * hands the store an empty `routeInfo`), so each route with its own `config.rateLimit` keeps its own counters.
+ */
+export const kRouteKey: unique symbol = Symbol('fastify-keel.security.routeKey')
+
 interface StoreParams {
   continueExceeding?: boolean
-  routeInfo?: { method?: string | string[]; url?: string }
+  [kRouteKey]?: string
 }
 
 /** The slice of `@fastify/rate-limit`'s store contract that keel implements. */
@@ -163,11 +172,15 @@ export function redisRateLimitStore(
     }
 
     child(params: StoreParams): RateLimitStore {
-      const method = String(params.routeInfo?.method ?? '')
-      return new KeelRedisRateLimitStore(params, `${this.#prefix}${method}${params.routeInfo?.url ?? ''}:`)
+      return new KeelRedisRateLimitStore(params, `${this.#prefix}${params[kRouteKey] ?? ''}:`)
     }
   }
   return KeelRedisRateLimitStore
+}
+
+/** A failure count, and whether it was counted in this instance's memory because Redis was down. */
+export interface FailureCount extends CounterState {
+  fallback: boolean
 }
 
 /**
@@ -177,22 +190,59 @@ export function redisRateLimitStore(
  */
 export interface FailureStore {
   /** Counts one attempt and returns the new count (the window starts at the first one). */
-  take(key: string, windowMs: number): Promise<CounterState>
-  /** Gives one attempt back. */
-  giveBack(key: string): Promise<void>
+  take(key: string, windowMs: number): Promise<FailureCount>
+  /** Gives one attempt back to the store that counted it (`fallback` from {@link FailureStore.take}). */
+  giveBack(key: string, fallback: boolean): Promise<void>
 }
 
-/** Failure counts in Redis (shared by every instance). */
-export function redisFailureStore(counters: RedisCounters): FailureStore {
+/**
+ * Failure counts in Redis, shared by every instance. While Redis fails, and `fallback` is given, attempts are
+ * counted in `fallback` (this instance's memory) instead: a failure limit never becomes unlimited because its
+ * store is down. One warning when counting moves to memory, one info line when Redis answers again. Without
+ * `fallback` a Redis failure rejects (the route answers 503).
+ */
+export function redisFailureStore(
+  counters: RedisCounters,
+  log: FastifyBaseLogger,
+  fallback: FailureStore | undefined,
+): FailureStore {
+  let local = false
   return {
-    take: (key, windowMs) => counters.increment(key, windowMs, Number.MAX_SAFE_INTEGER, false),
-    giveBack: async (key) => {
-      await counters.decrement(key)
+    async take(key, windowMs) {
+      let state: CounterState
+      try {
+        state = await counters.increment(key, windowMs, Number.MAX_SAFE_INTEGER, false)
+      } catch (error) {
+        if (fallback === undefined) throw error
+        if (!local) {
+          local = true
+          log.warn(
+            { code: 'KEEL_SECURITY_FAILURE_LIMIT_LOCAL' },
+            "fastify-keel/security: Redis is down; failure limits count in this instance's memory until it answers again",
+          )
+        }
+        return fallback.take(key, windowMs)
+      }
+      if (local) {
+        local = false
+        log.info(
+          { code: 'KEEL_SECURITY_FAILURE_LIMIT_SHARED' },
+          'fastify-keel/security: failure limits count in Redis again',
+        )
+      }
+      return { current: state.current, ttl: state.ttl, fallback: false }
+    },
+    async giveBack(key, usedFallback) {
+      if (usedFallback) await fallback?.giveBack(key, true)
+      else await counters.decrement(key)
     },
   }
 }
 
-/** Failure counts in this process: a Map with expiry, capped at `capacity` keys (oldest dropped first). */
+/**
+ * Failure counts in this process: a Map with expiry, capped at `capacity` keys (oldest dropped first). Its
+ * counts are marked `fallback` (they belong to this instance only).
+ */
 export function memoryFailureStore(capacity = 10_000): FailureStore {
   const entries = new Map<string, { count: number; resetAt: number }>()
   return {
@@ -201,7 +251,7 @@ export function memoryFailureStore(capacity = 10_000): FailureStore {
       const entry = entries.get(key)
       if (entry !== undefined && entry.resetAt > now) {
         entry.count += 1
-        return { current: entry.count, ttl: entry.resetAt - now }
+        return { current: entry.count, ttl: entry.resetAt - now, fallback: true }
       }
       entries.delete(key)
       if (entries.size >= capacity) {
@@ -209,7 +259,7 @@ export function memoryFailureStore(capacity = 10_000): FailureStore {
         if (oldest.done !== true) entries.delete(oldest.value)
       }
       entries.set(key, { count: 1, resetAt: now + windowMs })
-      return { current: 1, ttl: windowMs }
+      return { current: 1, ttl: windowMs, fallback: true }
     },
     giveBack: async (key) => {
       const entry = entries.get(key)

@@ -53,6 +53,23 @@ describe('security', () => {
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
     })
 
+    it("should send the failure limit's headers with its 429 problem document, not the app-wide limit's", async () => {
+      const app = Fastify()
+      apps.push(app)
+      await app.register(keelErrors)
+      await app.register(keelSecurity, { rateLimit: { max: 10_000 } })
+      app.post('/login', { config: { security: { failureLimit: { max: 1 } } } }, async (_request, reply) =>
+        reply.code(401).send({ ok: false }),
+      )
+      await app.inject({ method: 'POST', url: '/login', payload: {} })
+      const res = await app.inject({ method: 'POST', url: '/login', payload: {} })
+      expect(res.statusCode).toBe(429)
+      expect(res.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' })
+      expect(res.headers['ratelimit-limit']).toBe('1')
+      expect(res.headers['ratelimit-remaining']).toBe('0')
+      expect(res.headers['ratelimit-reset']).toBe(res.headers['retry-after'])
+    })
+
     it.each([
       ['a 404 problem document', '/missing', 404],
       ['a thrown HttpError', '/conflict', 409],

@@ -1,9 +1,8 @@
-import fastifyCors from '@fastify/cors'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type onRequestHookHandler } from 'fastify'
 import { keelAuth } from 'fastify-keel/auth'
+import { keelHealth } from 'fastify-keel/health'
 import { type KeelSecurityOptions, keelSecurity } from 'fastify-keel/security'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { captureLogs } from '../helpers/logs.js'
 
 const apps: FastifyInstance[] = []
 
@@ -64,15 +63,22 @@ describe('security', () => {
       expect((await app.inject({ url: '/items', remoteAddress: '2001:db8:1:3::1' })).statusCode).toBe(200)
     })
 
-    it('should exempt /health/ routes by default', async () => {
+    it('should not rate-limit the probes of keelHealth, wherever they are mounted', async () => {
       const app = await build({ rateLimit: { max: 1 } })
-      expect(await hit(app, 3, '/health/live')).toEqual([200, 200, 200])
-      expect((await app.inject('/health/live')).headers['ratelimit-limit']).toBeUndefined()
+      await app.register(keelHealth, { prefix: '/probes', handleSignals: false, underPressure: false })
+      expect(await hit(app, 3, '/probes/live')).toEqual([200, 200, 200])
+      expect(await hit(app, 3, '/probes/ready')).toEqual([200, 200, 200])
     })
 
-    it('should limit /health/ routes when exemptPrefixes is empty', async () => {
-      const app = await build({ rateLimit: { max: 1, exemptPrefixes: [] } })
+    it('should limit /health/ routes of the app like any other route', async () => {
+      const app = await build({ rateLimit: { max: 1 } })
       expect(await hit(app, 2, '/health/live')).toEqual([200, 429])
+    })
+
+    it('should not limit routes under exemptPrefixes', async () => {
+      const app = await build({ rateLimit: { max: 1, exemptPrefixes: ['/health/'] } })
+      expect(await hit(app, 3, '/health/live')).toEqual([200, 200, 200])
+      expect(await hit(app, 2, '/items')).toEqual([200, 429])
     })
 
     it('should honour a route that opts out with config.rateLimit: false', async () => {
@@ -88,6 +94,33 @@ describe('security', () => {
       for (let i = 0; i < 3; i++) statuses.push((await app.inject({ method: 'POST', url: '/login' })).statusCode)
       expect(statuses).toEqual([200, 200, 429])
       expect((await app.inject('/items')).statusCode).toBe(200)
+    })
+
+    it('should run a route limit in the hook its config names, first among that hook list', async () => {
+      const app = await build()
+      app.post<{ Body: { user: string } }>(
+        '/by-user',
+        {
+          config: {
+            rateLimit: {
+              max: 1,
+              hook: 'preHandler',
+              keyGenerator: (request) => (request.body as { user: string }).user,
+            },
+          },
+        },
+        async () => 'ok',
+      )
+      const post = (user: string) => app.inject({ method: 'POST', url: '/by-user', payload: { user } })
+      expect((await post('ada')).statusCode).toBe(200)
+      expect((await post('ada')).statusCode).toBe(429)
+      expect((await post('grace')).statusCode).toBe(200)
+    })
+
+    it("should offer @fastify/rate-limit's app.rateLimit() for a hook of your own", async () => {
+      const app = await build()
+      app.get('/custom', { config: { rateLimit: false }, onRequest: app.rateLimit({ max: 1 }) }, async () => 'ok')
+      expect(await hit(app, 2, '/custom')).toEqual([200, 429])
     })
 
     it('should skip allow-listed keys', async () => {
@@ -183,7 +216,7 @@ describe('security', () => {
       })
 
       it('should not limit an exempt route that has its own hooks', async () => {
-        const app = await buildWithAuth({ max: 1 })
+        const app = await buildWithAuth({ max: 1, exemptPrefixes: ['/health/'] })
         app.get('/health/secret', { onRequest: [app.authenticate] }, async () => 'ok')
         const statuses = [await withBadToken(app, '/health/secret'), await withBadToken(app, '/health/secret')]
         expect(statuses.map((res) => res.statusCode)).toEqual([401, 401])
@@ -225,6 +258,24 @@ describe('security', () => {
       expect(blocked.statusCode).toBe(429)
       expect(blocked.json()).toMatchObject({ code: 'RATE_LIMITED' })
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0)
+    })
+
+    it('should describe the failure limit, not the app-wide one, in the headers of its 429', async () => {
+      const app = await build({ rateLimit: { max: 10_000 } })
+      app.post('/login', { config: { security: { failureLimit: { max: 1, timeWindow: '1 minute' } } } }, (_r, reply) =>
+        reply.code(401).send({ ok: false }),
+      )
+      const failed = await app.inject({ method: 'POST', url: '/login', payload: {} })
+      expect(failed.statusCode).toBe(401)
+      expect(failed.headers['ratelimit-limit']).toBe('10000')
+      const refused = await app.inject({ method: 'POST', url: '/login', payload: {} })
+      expect(refused.statusCode).toBe(429)
+      expect(refused.headers['ratelimit-limit']).toBe('1')
+      expect(refused.headers['ratelimit-remaining']).toBe('0')
+      const retryAfter = Number(refused.headers['retry-after'])
+      expect(retryAfter).toBeGreaterThan(0)
+      expect(retryAfter).toBeLessThanOrEqual(60)
+      expect(refused.headers['ratelimit-reset']).toBe(String(retryAfter))
     })
 
     it('should never count successful attempts', async () => {
@@ -312,105 +363,6 @@ describe('security', () => {
       const app = await buildLogin({ max: 1, isFailure: (status: number) => status === 403 })
       expect((await login(app, 'wrong')).statusCode).toBe(401)
       expect((await login(app, 'wrong')).statusCode).toBe(401)
-    })
-
-    it.each([
-      ['a non-object', 5],
-      ['a zero max', { max: 0 }],
-      ['a bad window', { timeWindow: 'soon' }],
-      ['an unknown key', { maxAttempts: 5 }],
-      ['a non-function key generator', { keyGenerator: 'ip' }],
-    ])('should refuse a failure limit with %s', async (_name, failureLimit) => {
-      const app = await build()
-      expect(() =>
-        app.post('/login', { config: { security: { failureLimit: failureLimit as never } } }, async () => 'ok'),
-      ).toThrow(expect.objectContaining({ code: 'KEEL_ERR_SECURITY_ROUTE_CONFIG' }))
-    })
-  })
-
-  describe('proxy warning', () => {
-    it('should log one warning when x-forwarded-for arrives while trustProxy is off', async () => {
-      const { lines, stream } = captureLogs()
-      const app = await build({}, { logger: { level: 'warn', stream } })
-      for (let i = 0; i < 3; i++) await app.inject({ url: '/items', headers: { 'x-forwarded-for': '203.0.113.7' } })
-      const warnings = lines.filter((line) => line.code === 'KEEL_SECURITY_TRUST_PROXY_OFF')
-      expect(warnings).toHaveLength(1)
-      expect(warnings[0]?.level).toBe(40)
-    })
-
-    it('should not warn when trustProxy is on, and key on the forwarded IP', async () => {
-      const { lines, stream } = captureLogs()
-      const app = await build({ rateLimit: { max: 1 } }, { logger: { level: 'warn', stream }, trustProxy: true })
-      const from = (ip: string) => app.inject({ url: '/items', headers: { 'x-forwarded-for': ip } })
-      expect((await from('203.0.113.7')).statusCode).toBe(200)
-      expect((await from('203.0.113.7')).statusCode).toBe(429)
-      expect((await from('203.0.113.8')).statusCode).toBe(200)
-      expect(lines.filter((line) => line.code === 'KEEL_SECURITY_TRUST_PROXY_OFF')).toHaveLength(0)
-    })
-  })
-
-  describe('registration', () => {
-    it('should refuse a second registration with a clear error', async () => {
-      const app = Fastify()
-      apps.push(app)
-      await app.register(keelSecurity)
-      await expect(app.register(keelSecurity)).rejects.toMatchObject({
-        name: 'KeelConfigError',
-        code: 'KEEL_ERR_SECURITY_ALREADY_REGISTERED',
-      })
-    })
-
-    it('should refuse to run next to a user-registered @fastify/cors', async () => {
-      const app = Fastify()
-      apps.push(app)
-      await app.register(fastifyCors)
-      await expect(app.register(keelSecurity, { cors: { origins: ['https://a.example'] } })).rejects.toMatchObject({
-        code: 'KEEL_ERR_SECURITY_ALREADY_REGISTERED',
-      })
-    })
-
-    it.each<[string, unknown, string]>([
-      ['an unknown top-level option', { rateLimt: {} }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['an unknown rateLimit option', { rateLimit: { maxRequests: 5 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a negative max', { rateLimit: { max: -1 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a zero max (it would refuse every request)', { rateLimit: { max: 0 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a fractional max', { rateLimit: { max: 2.5 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a bad time window', { rateLimit: { timeWindow: 'a while' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a zero time window', { rateLimit: { timeWindow: 0 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      [
-        'a redis that is not a client',
-        { rateLimit: { redis: 'redis://localhost' } },
-        'KEEL_ERR_SECURITY_INVALID_OPTION',
-      ],
-      ['a relative exempt prefix', { rateLimit: { exemptPrefixes: ['health/'] } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a non-boolean skipOnError', { rateLimit: { skipOnError: 'yes' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['an unknown cors option', { cors: { origin: 'https://a.example' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a string origins', { cors: { origins: 'https://a.example' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      [
-        'an invalid helmet option',
-        { helmet: { referrerPolicy: { policy: 'nonsense' } } },
-        'KEEL_ERR_SECURITY_INVALID_OPTION',
-      ],
-      [
-        'a function CSP directive',
-        { helmet: { contentSecurityPolicy: { directives: { scriptSrc: [() => "'nonce-x'"] } } } },
-        'KEEL_ERR_SECURITY_DYNAMIC_CSP',
-      ],
-      ['enableCSPNonces', { helmet: { enableCSPNonces: true } }, 'KEEL_ERR_SECURITY_DYNAMIC_CSP'],
-    ])('should refuse %s at register time', async (_name, options, code) => {
-      const app = Fastify()
-      apps.push(app)
-      await expect(app.register(keelSecurity, options as KeelSecurityOptions)).rejects.toMatchObject({
-        name: 'KeelConfigError',
-        code,
-      })
-    })
-
-    it('should refuse a malformed route security config', async () => {
-      const app = await build()
-      expect(() => app.get('/x', { config: { security: { helmt: false } as never } }, async () => 'x')).toThrow(
-        expect.objectContaining({ code: 'KEEL_ERR_SECURITY_ROUTE_CONFIG' }),
-      )
     })
   })
 })

@@ -184,6 +184,27 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
     }
   })
 
+  it('should keep failure limits, counted in memory, within the store timeout when Redis never answers', async () => {
+    const hole = await blackHole()
+    try {
+      const { lines, stream } = captureLogs()
+      const app = await build({ redis: client(hole.port) }, stream)
+      const statuses: number[] = []
+      for (let i = 0; i < 3; i++) {
+        const { result, ms } = await timed(() =>
+          app.inject({ method: 'POST', url: '/login', payload: { password: 'x' } }),
+        )
+        statuses.push(result.statusCode)
+        expect(ms).toBeLessThan(1500)
+      }
+      expect(statuses).toEqual([401, 401, 429])
+      expect(lines.filter((line) => line.code === 'KEEL_SECURITY_FAILURE_LIMIT_LOCAL')).toHaveLength(1)
+    } finally {
+      for (const socket of hole.sockets) socket.destroy()
+      hole.server.close()
+    }
+  })
+
   it('should fail open and log once when Redis is on a closed port', async () => {
     const { lines, stream } = captureLogs()
     const app = await build({ redis: client(await closedPort()) }, stream)

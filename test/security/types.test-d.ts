@@ -5,6 +5,10 @@ import {
   type KeelRouteSecurityConfig,
   type KeelSecurityOptions,
   keelSecurity,
+  SECURITY_CONFIG_CODES,
+  SECURITY_ERROR_CODES,
+  type SecurityConfigCode,
+  type SecurityErrorCode,
 } from 'fastify-keel/security'
 import type { Redis } from 'ioredis'
 import { expectTypeOf } from 'vitest'
@@ -23,6 +27,11 @@ const options: KeelSecurityOptions = {
 void app.register(keelSecurity, options)
 void app.register(keelSecurity, { cors: false, helmet: false, rateLimit: false })
 void app.register(keelSecurity, { cors: { origins: '*' } })
+// Durations: milliseconds or a string in the one grammar.
+void app.register(keelSecurity, {
+  cors: { origins: '*', maxAge: '10 minutes' },
+  rateLimit: { timeWindow: '15m', storeTimeout: '500ms', notFound: false, exemptPrefixes: ['/metrics'] },
+})
 
 // @ts-expect-error origins is a list of strings or '*', not a RegExp
 void app.register(keelSecurity, { cors: { origins: /example\.com$/ } })
@@ -43,3 +52,14 @@ app.get('/raw', { config: { rateLimit: false, security: { helmet: false } } }, a
 const bad: KeelRouteSecurityConfig = { helmet: 'off' }
 void bad
 expectTypeOf<FastifyContextConfig['security']>().toEqualTypeOf<KeelRouteSecurityConfig | undefined>()
+
+// The registries: one status per response code, when/fix per config code.
+expectTypeOf(SECURITY_ERROR_CODES.RATE_LIMITED.status).toEqualTypeOf<429>()
+expectTypeOf<SecurityErrorCode>().toEqualTypeOf<'RATE_LIMITED' | 'RATE_LIMIT_BANNED' | 'RATE_LIMIT_UNAVAILABLE'>()
+expectTypeOf(SECURITY_CONFIG_CODES.KEEL_ERR_SECURITY_ROUTE_CONFIG.fix).toBeString()
+expectTypeOf<SecurityConfigCode>().toExtend<`KEEL_ERR_SECURITY_${string}`>()
+// @ts-expect-error the registries are frozen
+SECURITY_ERROR_CODES.RATE_LIMITED = { status: 400, when: '' }
+
+// @fastify/rate-limit's decorators are there, bound to keel's counters.
+app.get('/custom', { config: { rateLimit: false }, onRequest: app.rateLimit({ max: 1 }) }, async () => 'ok')

@@ -1,0 +1,55 @@
+// Failed-attempt limits of login-style routes: only responses that count as failures use up the budget.
+import { normalizeIP } from '@fastify/rate-limit'
+import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerAsyncHookHandler } from 'fastify'
+import { rateLimitedError, writeRefusalHeaders } from './rate-limit.js'
+import type { ResolvedFailureLimit } from './route-config.js'
+import type { FailureStore } from './stores.js'
+
+/** The attempt a request took, under Symbol keys decorated on the request by the plugin. */
+export const kFailureKey = Symbol('fastify-keel.security.failureKey')
+export const kFailureFallback = Symbol('fastify-keel.security.failureFallback')
+
+type AttemptRequest = FastifyRequest & { [kFailureKey]: string | null; [kFailureFallback]: boolean }
+
+// A store error on give-back is already logged (once per interval) by the store; the response goes on.
+function ignore(): undefined {
+  return undefined
+}
+
+/**
+ * The two hooks of one failure-limited route. The attempt is taken (counted) in `preHandler`, atomically in the
+ * store, so parallel attempts cannot all pass a check that only reads; `onSend` gives it back when the response
+ * is not a failure. A refusal's headers describe this limit, not the app-wide one.
+ */
+export function failureLimitHooks(
+  limit: ResolvedFailureLimit,
+  store: FailureStore,
+  prefix: string,
+): { check: preHandlerAsyncHookHandler; settle: onSendHookHandler } {
+  const limitHeader = String(limit.max)
+  const check = async function keelFailureLimitCheck(request: FastifyRequest, reply: FastifyReply) {
+    const key =
+      prefix + (limit.keyGenerator === undefined ? normalizeIP(request.ip) : await limit.keyGenerator(request))
+    const state = await store.take(key, limit.timeWindow)
+    if (state.current > limit.max) {
+      // A refused attempt is no failure of its own: give it back, so a burst does not stretch the lockout.
+      await store.giveBack(key, state.fallback).catch(ignore)
+      const retryAfter = String(Math.max(0, Math.ceil(state.ttl / 1000)))
+      writeRefusalHeaders(reply, limitHeader, retryAfter)
+      throw rateLimitedError(429, retryAfter)
+    }
+    ;(request as AttemptRequest)[kFailureKey] = key
+    ;(request as AttemptRequest)[kFailureFallback] = state.fallback
+  }
+  const settle = async function keelFailureLimitSettle(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+    const attempt = request as AttemptRequest
+    const key = attempt[kFailureKey]
+    if (key !== null) {
+      attempt[kFailureKey] = null
+      // A failure keeps the attempt it took; anything else gives it back, so successes never lock a user out.
+      if (!limit.isFailure(reply.statusCode)) await store.giveBack(key, attempt[kFailureFallback]).catch(ignore)
+    }
+    return payload
+  }
+  return { check, settle: settle as onSendHookHandler }
+}
