@@ -4,27 +4,21 @@ import type { HelmetOptions } from 'helmet'
 import type { ProblemServerOptions } from '../errors/server-options.js'
 import { problemServerOptions } from '../errors/server-options.js'
 import { resolveRequestIdOptions } from '../request-id/options.js'
-import { computeSecurityHeaders, keelHelmetDefaults, mergeHelmetOptions } from '../security/headers.js'
+import { keelHelmetDefaults, mergeHelmetOptions, responseHeaders } from '../security/headers.js'
 import { type KeelOptions, pluginOptions, read, resolvePresetOptions } from './options.js'
 
 /** `frameworkErrors` and `clientErrorHandler` for `Fastify()`, or nothing when the preset leaves `errors` out. */
 export type KeelServerOptions = Partial<ProblemServerOptions>
 
-/** The headers keelSecurity puts on every response: its helmet set, and `cache-control: no-store`. */
+/** The headers keelSecurity puts on every response: its helmet set over keel's defaults, and `cache-control`. */
 function securityHeaders(security: object | false): Record<string, string> {
   if (security === false) return {}
-  const helmet = (security as { helmet?: unknown }).helmet
-  if (helmet === false) return { 'cache-control': 'no-store' }
-  if (helmet !== undefined && (typeof helmet !== 'object' || helmet === null)) {
+  const helmet = (security as { helmet?: unknown }).helmet ?? {}
+  if (helmet !== false && (typeof helmet !== 'object' || helmet === null)) {
     throw read.error('security.helmet', 'must be false or helmet options', helmet, 'pass helmet options or false')
   }
-  try {
-    const merged = mergeHelmetOptions(keelHelmetDefaults, (helmet ?? {}) as HelmetOptions)
-    return { ...computeSecurityHeaders(merged, 'option "security.helmet":'), 'cache-control': 'no-store' }
-  } catch (error) {
-    const problem = `is refused by helmet (${error instanceof Error ? error.message : String(error)})`
-    throw read.error('security.helmet', problem, helmet, 'fix the helmet options')
-  }
+  const merged = helmet === false ? false : mergeHelmetOptions(keelHelmetDefaults, helmet as HelmetOptions)
+  return responseHeaders(merged, 'security.helmet', read)
 }
 
 /**

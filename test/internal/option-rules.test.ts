@@ -73,15 +73,7 @@ const rows: Record<string, Row> = {
   },
 }
 
-/**
- * The auth and security helpers move these plugins onto the shared toolkit on their own branches; the lead removes
- * them from this set when those branches are merged, and every rule then runs for all seven plugins.
- */
-const PENDING: ReadonlySet<string> = new Set(['auth', 'security'])
-
 const names = Object.keys(rows)
-const ready = names.filter((name) => !PENDING.has(name))
-const pending = names.filter((name) => PENDING.has(name))
 
 async function register(row: Row, options: Record<string, unknown>): Promise<void> {
   const app = Fastify()
@@ -106,18 +98,17 @@ const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]
 
 describe('the one options dialect', () => {
   describe("Fastify's register options", () => {
-    it.each(ready)('should be accepted by %s', async (name) => {
+    it.each(names)('should be accepted by %s', async (name) => {
       const row = rows[name] as Row
       const options = { ...row.minimal, logLevel: 'warn', logSerializers: {} }
       await expect(register(row, options)).resolves.toBeUndefined()
       // health reads `prefix` as the path of its probes; for every other plugin Fastify ignores it (fastify-plugin).
       await expect(register(row, { ...options, prefix: '/api' })).resolves.toBeUndefined()
     })
-    for (const name of pending) it.todo(`should be accepted by ${name} (enabled at merge, see PENDING)`)
   })
 
   describe('a misspelt option', () => {
-    it.each(ready)('should be refused by %s in the one message shape, with the name it meant', async (name) => {
+    it.each(names)('should be refused by %s in the one message shape, with the name it meant', async (name) => {
       const row = rows[name] as Row
       const [typo, meant] = row.typo
       const message = new RegExp(
@@ -129,12 +120,10 @@ describe('the one options dialect', () => {
         message: expect.stringMatching(message),
       })
     })
-    for (const name of pending)
-      it.todo(`should be refused by ${name} in the one message shape (enabled at merge, see PENDING)`)
   })
 
   describe('durations', () => {
-    const withDuration = ready.filter((name) => rows[name]?.duration !== undefined)
+    const withDuration = names.filter((name) => rows[name]?.duration !== undefined)
     it.each(withDuration)("should take milliseconds, '5s' and '5 seconds' alike in %s", async (name) => {
       const row = rows[name] as Row
       const set = row.duration?.set as (ms: number | string) => Record<string, unknown>
@@ -156,8 +145,5 @@ describe('the one options dialect', () => {
         })
       }
     })
-    for (const name of pending.filter((name) => rows[name]?.duration !== undefined)) {
-      it.todo(`should read the durations of ${name} in the one grammar (enabled at merge, see PENDING)`)
-    }
   })
 })
