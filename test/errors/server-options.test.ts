@@ -18,7 +18,7 @@ const SECURITY = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-sto
 
 async function build(server: FastifyServerOptions = {}): Promise<{ app: FastifyInstance; lines: LogLine[] }> {
   const logged = appWithLogs({
-    maxParamLength: 20,
+    routerOptions: { maxParamLength: 20 },
     ...server,
     ...problemServerOptions({ requestIdHeader: 'x-request-id', headers: SECURITY, typeBaseUri: 'https://errors.test' }),
   })

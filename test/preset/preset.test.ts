@@ -145,7 +145,7 @@ describe('preset', () => {
 
 describe('keelServerOptions', () => {
   async function withServerOptions(options: KeelOptions): Promise<FastifyInstance> {
-    const app = Fastify({ maxParamLength: 20, ...keelServerOptions(options) })
+    const app = Fastify({ routerOptions: { maxParamLength: 20 }, ...keelServerOptions(options) })
     apps.push(app)
     await app.register(keel, options)
     app.get('/items/:id', async () => 'ok')

@@ -281,7 +281,7 @@ describe('request-id', () => {
     // problemServerOptions sets the header it is given to request.id.
     async function withFrameworkErrors(options: KeelRequestIdOptions = {}): Promise<FastifyInstance> {
       app = Fastify({
-        maxParamLength: 20,
+        routerOptions: { maxParamLength: 20 },
         ...problemServerOptions({ requestIdHeader: options.header ?? 'x-request-id' }),
       })
       await app.register(keelRequestId, options)
