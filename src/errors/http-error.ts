@@ -27,6 +27,11 @@ export interface HttpErrorOptions {
   /** Whether `detail` may be shown to the client. @default status < 500 */
   expose?: boolean
   /**
+   * A deliberate, expected failure (load shedding, a dependency known to be down): logged at `warn` in one line,
+   * without a stack. Decided by the code that raises the error. @default status === 503
+   */
+  operational?: boolean
+  /**
    * The problem type URI, for a registered type such as
    * `https://iana.org/assignments/http-problem-types#quota-exceeded`; it wins over `typeBaseUri`.
    * @default `about:blank`, or `typeBaseUri` plus the code
@@ -69,6 +74,8 @@ export class HttpError extends Error {
   readonly headers: Readonly<Record<string, string>>
   /** Whether `message` may be shown to clients. */
   readonly expose: boolean
+  /** Whether this is an expected failure, logged at `warn` without a stack. */
+  readonly operational: boolean
   /** The problem type URI of the error, when it has its own. */
   readonly type: string | undefined
 
@@ -89,6 +96,7 @@ export class HttpError extends Error {
     this.extensions = options.extensions ?? {}
     this.headers = options.headers ?? {}
     this.expose = options.expose ?? statusCode < 500
+    this.operational = options.operational ?? statusCode === 503
     this.type = options.type
   }
 

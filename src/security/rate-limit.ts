@@ -73,7 +73,8 @@ function routePolicies(route: RouteOptions, own: unknown, limits: ResolvedRateLi
   const path = 'config.security.rateLimit'
   if (own === false) return []
   if (own !== undefined) return resolveList(routeRead, path, own, limits, `route:${routeName(route)}`, 'route', true)
-  const foreign: unknown = route.config?.rateLimit
+  // Not typed by keel: @fastify/rate-limit's augmentation types it, when that package's types are loaded.
+  const foreign = (route.config as { rateLimit?: unknown } | undefined)?.rateLimit
   if (foreign === false) return []
   if (foreign !== undefined) {
     throw routeRead.error(
