@@ -1,25 +1,23 @@
-/** One entry of an error-code registry: the HTTP status and when the code is used. */
-export interface AuthCodeInfo {
-  /** HTTP status sent with the code. */
-  readonly status: number
-  /** When the code is used (mirrors the table in docs/auth.md). */
-  readonly when: string
-}
+import { configCodes, responseCodes } from '../internal/codes.js'
 
 /**
- * Codes of the errors `fastify-keel/auth` sends to clients (in the problem document's `code` member).
- * Stable: clients may branch on them.
- * @see docs/auth.md
+ * Codes of the errors `fastify-keel/auth` sends to clients (in the problem document's `code` member), with
+ * their one status. Stable: clients may branch on them. Documented in docs/auth.md; a test keeps them in sync.
+ * @see docs/auth.md#error-codes
  */
-export const authErrorCodes = Object.freeze({
+export const AUTH_ERROR_CODES = responseCodes({
   TOKEN_MISSING: { status: 401, when: 'no `Authorization: Bearer` credentials were sent' },
   TOKEN_INVALID: {
     status: 401,
-    when: 'the access token is malformed, forged, too large, signed by an unknown key or has a wrong claim',
+    when: 'the access token is malformed, forged, too large, signed by an unknown key or has a missing or wrong claim',
   },
   TOKEN_EXPIRED: { status: 401, when: 'the access token is past its `exp` (plus `clockTolerance`)' },
   TOKEN_REVOKED: { status: 401, when: 'the access token was issued before `tokens.revokeAll(sub)` was called' },
   FORBIDDEN: { status: 403, when: 'the user is authenticated but `authorize` refused the role, permission or check' },
+  INVALID_CREDENTIALS: {
+    status: 401,
+    when: "your login route refused the user's credentials (`app.authError('INVALID_CREDENTIALS')`)",
+  },
   REFRESH_TOKEN_INVALID: { status: 401, when: 'the refresh token is malformed or unknown' },
   REFRESH_TOKEN_EXPIRED: { status: 401, when: 'the refresh token is past its lifetime' },
   REFRESH_TOKEN_REVOKED: {
@@ -30,34 +28,77 @@ export const authErrorCodes = Object.freeze({
     status: 401,
     when: 'an already rotated refresh token was presented again; its whole family is now revoked',
   },
+  TOKEN_STORE_UNAVAILABLE: {
+    status: 503,
+    when: 'the token store failed or did not answer within `storeTimeout`; sent with `Retry-After`',
+  },
   PASSWORD_TOO_LONG: { status: 400, when: '`hashPassword` got a password over 1024 bytes' },
-} satisfies Record<string, AuthCodeInfo>)
+})
 
 /** A code sent to clients by `fastify-keel/auth`. */
-export type AuthErrorCode = keyof typeof authErrorCodes
+export type AuthErrorCode = keyof typeof AUTH_ERROR_CODES
 
 /**
- * Codes of the `KeelConfigError`s `fastify-keel/auth` throws at boot when it is misused.
- * @see docs/auth.md
+ * Codes of the `KeelConfigError`s `fastify-keel/auth` throws at boot when it is misused, with the fix.
+ * @see docs/auth.md#error-codes
  */
-export const authConfigCodes = Object.freeze({
-  KEEL_ERR_AUTH_INVALID_SECRET: 'the `secret` option is missing or not a string / key set',
-  KEEL_ERR_AUTH_SECRET_TOO_SHORT: 'an HS256 secret is shorter than 32 bytes',
-  KEEL_ERR_AUTH_INVALID_KEY: 'a key in `secret.keys` has a bad `kid`, `algorithm` or key material',
-  KEEL_ERR_AUTH_DUPLICATE_KID: 'two keys in `secret.keys` share a `kid`',
-  KEEL_ERR_AUTH_UNKNOWN_CURRENT_KEY: '`secret.current` names no configured key',
-  KEEL_ERR_AUTH_CURRENT_KEY_CANNOT_SIGN: 'the `current` key has no `secret` / `privateKey` to sign with',
-  KEEL_ERR_AUTH_INVALID_ISSUER: '`issuer` is not a non-empty string',
-  KEEL_ERR_AUTH_INVALID_AUDIENCE: '`audience` is not a non-empty string',
-  KEEL_ERR_AUTH_INVALID_TTL: '`accessTokenTtl` / `refreshTokenTtl` is not a positive duration',
-  KEEL_ERR_AUTH_INVALID_CLOCK_TOLERANCE: '`clockTolerance` is not a number of seconds from 0 to 300',
-  KEEL_ERR_AUTH_INVALID_STORE: '`store` does not implement the `TokenStore` interface',
-  KEEL_ERR_AUTH_INVALID_OPTION: 'another option (`jwks`, `realm`, `verifyCache`) has a bad value',
-  KEEL_ERR_AUTH_JWKS_WITHOUT_PUBLIC_KEYS: '`jwks: true` but no RS256/ES256/EdDSA key is configured',
-  KEEL_ERR_AUTH_DECORATOR_EXISTS: '`authenticate`, `authorize` or `tokens` is already decorated (registered twice?)',
-  KEEL_ERR_AUTH_INVALID_REQUIREMENT: '`authorize()` was called without roles, permissions or a check',
-  KEEL_ERR_AUTH_AUTHORIZE_WITHOUT_AUTHENTICATE: 'a route uses `authorize` with no `authenticate` running before it',
-} satisfies Record<`KEEL_ERR_AUTH_${string}`, string>)
+export const AUTH_CONFIG_CODES = configCodes({
+  KEEL_ERR_AUTH_INVALID_OPTION: {
+    when: 'the options are not an object, an option name is unknown, or `jwks`, `realm`, `verifyCache` or `storeTimeout` has a bad value',
+    fix: 'fix the option named in the message',
+  },
+  KEEL_ERR_AUTH_INVALID_SECRET: {
+    when: '`secret` is missing, not a string or `{ keys, current }`, or `keys` is empty',
+    fix: 'pass a secret or a key set',
+  },
+  KEEL_ERR_AUTH_SECRET_TOO_SHORT: {
+    when: 'an HS256 secret is under 32 bytes',
+    fix: 'generate 32+ random bytes (`openssl rand -base64 32`)',
+  },
+  KEEL_ERR_AUTH_INVALID_KEY: {
+    when: 'a key has a bad `kid`, `algorithm` or key material (wrong type, RSA < 2048, mismatched pair)',
+    fix: 'fix the key named in the message',
+  },
+  KEEL_ERR_AUTH_DUPLICATE_KID: { when: 'two keys share a `kid`', fix: 'give each key its own id' },
+  KEEL_ERR_AUTH_UNKNOWN_CURRENT_KEY: {
+    when: '`secret.current` names no configured key',
+    fix: 'set it to one of the kids',
+  },
+  KEEL_ERR_AUTH_CURRENT_KEY_CANNOT_SIGN: {
+    when: 'the current key has no `secret` / `privateKey`',
+    fix: 'add the private key, or pick another current key',
+  },
+  KEEL_ERR_AUTH_INVALID_ISSUER: { when: '`issuer` is not a non-empty string', fix: 'set `issuer`' },
+  KEEL_ERR_AUTH_INVALID_AUDIENCE: { when: '`audience` is not a non-empty string', fix: 'set `audience`' },
+  KEEL_ERR_AUTH_INVALID_TTL: {
+    when: '`accessTokenTtl` / `refreshTokenTtl` is not a duration of at least 1 second (a number is milliseconds)',
+    fix: "use a string such as `'15m'` or `'30d'`, or milliseconds",
+  },
+  KEEL_ERR_AUTH_INVALID_CLOCK_TOLERANCE: {
+    when: '`clockTolerance` is not a duration from 0 to 5 minutes (a number is milliseconds)',
+    fix: "use a string such as `'5s'`, or milliseconds",
+  },
+  KEEL_ERR_AUTH_INVALID_STORE: {
+    when: '`store` lacks a `TokenStore` method, or a store got bad options',
+    fix: 'implement the interface / fix the store option named in the message',
+  },
+  KEEL_ERR_AUTH_JWKS_WITHOUT_PUBLIC_KEYS: {
+    when: '`jwks: true` with only HS256 keys',
+    fix: 'add an asymmetric key or drop `jwks`',
+  },
+  KEEL_ERR_AUTH_DECORATOR_EXISTS: {
+    when: '`authenticate`, `authorize`, `authError` or `tokens` is already decorated',
+    fix: 'register `keelAuth` once',
+  },
+  KEEL_ERR_AUTH_INVALID_REQUIREMENT: {
+    when: '`authorize()` got no roles, permissions or check, or bad ones',
+    fix: "pass `'role'`, `['a', 'b']` or `{ roles, permissions, check }`",
+  },
+  KEEL_ERR_AUTH_AUTHORIZE_WITHOUT_AUTHENTICATE: {
+    when: 'a route runs `authorize` with no `authenticate` before it',
+    fix: '`onRequest: [app.authenticate, app.authorize(…)]`',
+  },
+})
 
 /** A `KeelConfigError` code thrown by `fastify-keel/auth`. */
-export type AuthConfigCode = keyof typeof authConfigCodes
+export type AuthConfigCode = keyof typeof AUTH_CONFIG_CODES

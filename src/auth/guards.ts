@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
-import type { HttpError } from '../errors/index.js'
-import { describeValue, KeelConfigError } from '../internal/config-error.js'
+import type { KeelAuthErrorFactory } from './errors.js'
+import { read } from './options.js'
 import type { KeelAuthHook, KeelAuthorizeCheck, KeelAuthorizeRequirement, KeelAuthUser } from './types.js'
 
 /** Marks the hooks made by `authorize`, so the route check can find them. */
@@ -8,15 +8,14 @@ const kGuard = Symbol('fastify-keel.auth.guard')
 
 type Guard = KeelAuthHook & { [kGuard]?: true }
 
-function stringList(value: unknown, name: string): string[] | undefined {
+const INVALID_REQUIREMENT = { code: 'KEEL_ERR_AUTH_INVALID_REQUIREMENT', fix: "pass e.g. ['admin', 'editor']" } as const
+
+function stringList(value: unknown, name: string): readonly string[] | undefined {
   if (value === undefined) return undefined
-  if (!Array.isArray(value) || value.length === 0 || value.some((item) => typeof item !== 'string' || item === '')) {
-    throw new KeelConfigError(
-      'KEEL_ERR_AUTH_INVALID_REQUIREMENT',
-      `fastify-keel/auth: authorize() "${name}" must be a non-empty array of strings, got ${describeValue(value)}`,
-    )
-  }
-  return [...value]
+  const list = read.stringList(`authorize().${name}`, value, [], INVALID_REQUIREMENT)
+  if (list.length === 0)
+    throw read.error(`authorize().${name}`, 'is empty', value, INVALID_REQUIREMENT.fix, INVALID_REQUIREMENT)
+  return list
 }
 
 function hasAny(held: unknown, wanted: readonly string[]): boolean {
@@ -34,44 +33,37 @@ function hasAll(held: unknown, wanted: readonly string[]): boolean {
   return true
 }
 
-/**
- * Builds an `authorize` guard. `forbidden` and `unauthenticated` make the errors (they carry the configured
- * challenge header).
- */
+/** Builds `app.authorize`; its errors come from `authError` (with the configured challenge). */
 export function createAuthorize(
-  forbidden: () => HttpError,
-  unauthenticated: () => HttpError,
+  authError: KeelAuthErrorFactory,
 ): (requirement: KeelAuthorizeRequirement) => KeelAuthHook {
   return function authorize(requirement) {
-    let roles: string[] | undefined
-    let permissions: string[] | undefined
+    let roles: readonly string[] | undefined
+    let permissions: readonly string[] | undefined
     let check: KeelAuthorizeCheck | undefined
     if (typeof requirement === 'string') roles = stringList([requirement], 'roles')
     else if (Array.isArray(requirement)) roles = stringList(requirement, 'roles')
     else if (typeof requirement === 'object' && requirement !== null) {
       roles = stringList(requirement.roles, 'roles')
       permissions = stringList(requirement.permissions, 'permissions')
-      if (requirement.check !== undefined && typeof requirement.check !== 'function') {
-        throw new KeelConfigError(
-          'KEEL_ERR_AUTH_INVALID_REQUIREMENT',
-          'fastify-keel/auth: authorize() "check" must be a function',
-        )
-      }
-      check = requirement.check
+      check = read.func<KeelAuthorizeCheck>('authorize().check', requirement.check, INVALID_REQUIREMENT)
     }
     if (roles === undefined && permissions === undefined && check === undefined) {
-      throw new KeelConfigError(
-        'KEEL_ERR_AUTH_INVALID_REQUIREMENT',
-        `fastify-keel/auth: authorize() needs a role, a list of roles or { roles, permissions, check }, got ${describeValue(requirement)}`,
+      throw read.error(
+        'authorize()',
+        'needs a role, a list of roles or { roles, permissions, check }',
+        requirement,
+        "pass 'admin', ['admin', 'editor'] or { permissions: ['post:write'] }",
+        INVALID_REQUIREMENT,
       )
     }
     const guard: Guard = async function keelAuthorize(request: FastifyRequest): Promise<void> {
       const user = request.user as KeelAuthUser | null | undefined
       // Safety net: the boot check catches a missing `authenticate`; this covers hooks it cannot see.
-      if (user === null || user === undefined) throw unauthenticated()
-      if (roles !== undefined && !hasAny(user.roles, roles)) throw forbidden()
-      if (permissions !== undefined && !hasAll(user.permissions, permissions)) throw forbidden()
-      if (check !== undefined && (await check(user, request)) !== true) throw forbidden()
+      if (user === null || user === undefined) throw authError('TOKEN_MISSING')
+      if (roles !== undefined && !hasAny(user.roles, roles)) throw authError('FORBIDDEN')
+      if (permissions !== undefined && !hasAll(user.permissions, permissions)) throw authError('FORBIDDEN')
+      if (check !== undefined && (await check(user, request)) !== true) throw authError('FORBIDDEN')
     }
     guard[kGuard] = true
     return guard
@@ -138,10 +130,10 @@ export function checkGuardOrder(app: FastifyInstance, authenticate: KeelAuthHook
       if (scope === undefined) continue
       if (guardRunsFirst(route, authenticate, scope)) {
         const method = Array.isArray(route.method) ? route.method.join(',') : route.method
-        throw new KeelConfigError(
+        throw read.misuse(
           'KEEL_ERR_AUTH_AUTHORIZE_WITHOUT_AUTHENTICATE',
-          `fastify-keel/auth: route ${method} ${route.url} runs app.authorize(...) without app.authenticate before it; ` +
-            'use { onRequest: [app.authenticate, app.authorize(...)] }',
+          `route ${method} ${route.url} runs app.authorize(...) without app.authenticate before it`,
+          'use { onRequest: [app.authenticate, app.authorize(...)] }',
         )
       }
     }

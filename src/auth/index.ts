@@ -1,19 +1,25 @@
-import type { UserType } from '@fastify/jwt'
+import type { KeelAuthErrorFactory } from './errors.js'
 import type { KeelAuthHook, KeelAuthorizeRequirement, KeelAuthUser, KeelTokens } from './types.js'
 
 export {
-  type AuthCodeInfo,
+  AUTH_CONFIG_CODES,
+  AUTH_ERROR_CODES,
   type AuthConfigCode,
   type AuthErrorCode,
-  authConfigCodes,
-  authErrorCodes,
 } from './codes.js'
-export type { KeelAuthKey, KeelAuthKeySet, KeelJwtAlgorithm } from './keys.js'
+export type { KeelAuthErrorFactory } from './errors.js'
+export type { KeelAuthKey, KeelAuthKeySet, KeelJwtAlgorithm } from './key-material.js'
 export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory-store.js'
 export type { KeelAuthOptions } from './options.js'
 export { hashPassword, needsRehash, type PasswordHashOptions, verifyPassword } from './password.js'
 export { keelAuth, keelAuth as default } from './plugin.js'
 export { type RedisScriptClient, RedisTokenStore, type RedisTokenStoreOptions } from './redis-store.js'
+export {
+  type SqlQueryable,
+  SqlTokenStore,
+  type SqlTokenStoreOptions,
+  sqlTokenStoreMigration,
+} from './sql-store.js'
 export { runTokenStoreContract, type TokenStoreContractApi } from './store-contract.js'
 export type { RefreshTokenRecord, RotateResult, TokenStore } from './token-store.js'
 export type {
@@ -29,6 +35,8 @@ export type {
   TokenPair,
 } from './types.js'
 
+// The whole typed surface of keelAuth, and nothing else: keel does not expose @fastify/jwt's `app.jwt`,
+// `request.jwtVerify` or `reply.jwtSign` (see docs/auth.md#typescript), so they are not typed here either.
 declare module 'fastify' {
   interface FastifyInstance {
     /**
@@ -45,23 +53,23 @@ declare module 'fastify' {
      */
     authorize: (requirement: KeelAuthorizeRequirement) => KeelAuthHook
     /**
-     * Issue, rotate and revoke token pairs.
+     * The `HttpError` of an auth code, with its status and the `WWW-Authenticate` challenge keel sends.
+     * @example throw app.authError('INVALID_CREDENTIALS', 'Invalid email or password')
+     * @see docs/auth.md#decorators
+     */
+    authError: KeelAuthErrorFactory
+    /**
+     * Issue, rotate and revoke token pairs; check the token store.
      * @see docs/auth.md#decorators
      */
     tokens: KeelTokens
   }
   interface FastifyRequest {
-    // The same declaration as @fastify/jwt's own; repeating it here keeps @fastify/jwt's types in the
-    // published .d.ts, so `request.user` is typed for consumers too.
-    /** The authenticated user, set by `app.authenticate`. @see docs/auth.md#typescript */
-    user: UserType
-  }
-}
-
-// `request.user` is declared by @fastify/jwt; typing it through its FastifyJWT interface keeps one
-// declaration, so an app that also uses @fastify/jwt directly sees the same type.
-declare module '@fastify/jwt' {
-  interface FastifyJWT {
+    /**
+     * The authenticated user, set by `app.authenticate` (unset on routes without it). An app that also uses
+     * `@fastify/jwt` declares `FastifyJWT { user: KeelAuthUser }` so the two declarations agree.
+     * @see docs/auth.md#typescript
+     */
     user: KeelAuthUser
   }
 }

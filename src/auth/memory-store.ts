@@ -1,4 +1,4 @@
-import { KeelConfigError } from '../internal/config-error.js'
+import { optionsReader } from '../internal/options.js'
 import type { RefreshTokenRecord, RotateResult, TokenStore } from './token-store.js'
 
 /** Options of {@link MemoryTokenStore}. */
@@ -42,16 +42,7 @@ interface Expiring {
  */
 const sweepStep = 4
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const resolved = value ?? fallback
-  if (!Number.isSafeInteger(resolved) || resolved < 1) {
-    throw new KeelConfigError(
-      'KEEL_ERR_AUTH_INVALID_STORE',
-      `MemoryTokenStore option "${name}" must be a positive integer, got ${String(resolved)}`,
-    )
-  }
-  return resolved
-}
+const read = optionsReader('auth', 'KEEL_ERR_AUTH_INVALID_STORE')
 
 /**
  * The default {@link TokenStore}: refresh tokens and revocations in process memory. Fits one process
@@ -87,8 +78,9 @@ export class MemoryTokenStore implements TokenStore {
   #subjectSweep: Iterator<[string, Expiring]> | undefined
 
   constructor(options: MemoryTokenStoreOptions = {}) {
-    this.#maxTokens = positiveInteger('maxTokens', options.maxTokens, 100_000)
-    this.#maxSubjects = positiveInteger('maxSubjects', options.maxSubjects, 100_000)
+    const o = read.object('MemoryTokenStore', options, ['maxTokens', 'maxSubjects'])
+    this.#maxTokens = read.integer('MemoryTokenStore.maxTokens', o.maxTokens, 100_000)
+    this.#maxSubjects = read.integer('MemoryTokenStore.maxSubjects', o.maxSubjects, 100_000)
   }
 
   /** Number of refresh-token records held (used and active), for monitoring and tests. */
@@ -116,8 +108,9 @@ export class MemoryTokenStore implements TokenStore {
     if (entry === undefined) return { status: 'unknown' }
     const { record, family } = entry
     if (entry.used) {
+      const revokedFamily = !family.revoked
       family.revoked = true
-      return { status: 'reused' }
+      return { status: 'reused', family: record.family, sub: record.sub, revokedFamily }
     }
     if (family.revoked || record.familyIssuedAt < (this.#readNotBefore(record.sub, now) ?? -1)) {
       return { status: 'revoked' }
@@ -128,9 +121,9 @@ export class MemoryTokenStore implements TokenStore {
     return { status: 'rotated', record }
   }
 
-  async revokeFamily(hash: string): Promise<boolean> {
+  async revokeFamily(hash: string, sub?: string): Promise<boolean> {
     const entry = this.#tokens.get(hash)
-    if (entry === undefined) return false
+    if (entry === undefined || (sub !== undefined && entry.record.sub !== sub)) return false
     entry.family.revoked = true
     return true
   }

@@ -1,11 +1,11 @@
-import { describeValue, KeelConfigError } from '../internal/config-error.js'
-import { type KeelAuthKeySet, type ResolvedKey, resolveKeys } from './keys.js'
+import { optionsReader } from '../internal/options.js'
+import { type KeelAuthKeySet, type ResolvedKey, resolveKeys } from './key-material.js'
 import { MemoryTokenStore } from './memory-store.js'
 import { isTokenStore, type TokenStore } from './token-store.js'
 
 /**
  * Options of the `keelAuth` plugin. Validated once at register time; a bad value fails boot with a
- * `KeelConfigError` (`KEEL_ERR_AUTH_*`).
+ * `KeelConfigError` (`KEEL_ERR_AUTH_*`). Durations are milliseconds or strings such as `'15m'`, `'30 days'`.
  * @see docs/auth.md#options
  */
 export interface KeelAuthOptions {
@@ -19,7 +19,7 @@ export interface KeelAuthOptions {
   /** `aud` written to and required in every access token, e.g. `example-api`. */
   audience: string
   /**
-   * Access token lifetime: seconds, or a string like `'15m'`, `'1h'` (units `ms`, `s`, `m`, `h`, `d`).
+   * Access token lifetime: milliseconds, or a string such as `'15m'` (at least 1 second).
    * @default '15m'
    */
   accessTokenTtl?: string | number
@@ -29,29 +29,35 @@ export interface KeelAuthOptions {
    */
   refreshTokenTtl?: string | number
   /**
-   * Seconds of clock skew tolerated when checking `exp` and `nbf` (0 to 300).
-   * @default 5
+   * Clock skew tolerated when checking `exp` and `nbf`: milliseconds or a string, up to 5 minutes.
+   * @default '5s'
    */
-  clockTolerance?: number
+  clockTolerance?: string | number
   /**
-   * Where refresh tokens and revocations live. Use a shared store (e.g. {@link RedisTokenStore}) when more
-   * than one instance serves the same users.
+   * Where refresh tokens and revocations live. Use a shared store ({@link RedisTokenStore},
+   * {@link SqlTokenStore}) when more than one instance serves the same users.
    * @default new MemoryTokenStore()
    */
   store?: TokenStore
+  /**
+   * Longest wait for one token-store call; past it (or when the store fails) the request gets a 503
+   * `TOKEN_STORE_UNAVAILABLE`.
+   * @default '1s'
+   */
+  storeTimeout?: string | number
   /**
    * Serve the public keys at `GET /.well-known/jwks.json` (asymmetric keys only; private members never appear).
    * @default false
    */
   jwks?: boolean
   /**
-   * `realm` of the `WWW-Authenticate: Bearer` challenge sent with 401s; omitted when unset.
+   * `realm` of the `WWW-Authenticate: Bearer` challenge sent with 401s and 403s; omitted when unset.
    * @default undefined
    */
   realm?: string
   /**
-   * Size of the verified-token cache (fast-jwt LRU). Cache hits still enforce `exp` and `revokeAll`.
-   * `0` disables it.
+   * Most verified access tokens kept, so a token seen again costs a map lookup instead of a signature check.
+   * Hits still enforce `exp` and `revokeAll`. `0` turns it off.
    * @default 1000
    */
   verifyCache?: number
@@ -63,104 +69,101 @@ export interface ResolvedAuthOptions {
   readonly current: ResolvedKey
   readonly issuer: string
   readonly audience: string
-  readonly accessTtlSeconds: number
+  readonly accessTtlMs: number
   readonly refreshTtlMs: number
   readonly clockToleranceMs: number
   readonly store: TokenStore
   readonly ownsStore: boolean
+  readonly storeTimeoutMs: number
   readonly jwks: boolean
   readonly realm: string | undefined
   readonly verifyCache: number
 }
 
-const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
-const durationPattern = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/
+const KNOWN = [
+  'secret',
+  'issuer',
+  'audience',
+  'accessTokenTtl',
+  'refreshTokenTtl',
+  'clockTolerance',
+  'store',
+  'storeTimeout',
+  'jwks',
+  'realm',
+  'verifyCache',
+]
+const DAY = 86_400_000
+/** Printable ASCII without `"` and `\`, so the realm fits in a quoted-string as is. */
+const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,256}$/
 
-/** `'15m'` → 900000; a number is seconds. Undefined for anything else or a non-positive value. */
-export function parseDuration(value: unknown): number | undefined {
-  let ms: number | undefined
-  if (typeof value === 'number') ms = value * 1000
-  else if (typeof value === 'string') {
-    const match = durationPattern.exec(value.trim())
-    if (match !== null) ms = Number(match[1]) * units[match[2]!]!
-  }
-  return ms !== undefined && Number.isFinite(ms) && ms >= 1000 ? ms : undefined
-}
+/** The validators and error constructor of this plugin. */
+export const read = optionsReader('auth', 'KEEL_ERR_AUTH_INVALID_OPTION')
 
-function ttl(value: unknown, fallback: string, name: string): number {
-  const ms = parseDuration(value ?? fallback)
-  if (ms === undefined) {
-    throw new KeelConfigError(
-      'KEEL_ERR_AUTH_INVALID_TTL',
-      `fastify-keel/auth: "${name}" must be at least 1 second, as seconds or a string like '15m', got ${describeValue(value)}`,
+/**
+ * A duration option that was a number of seconds before numbers became milliseconds: a number from 1 to 999 is
+ * refused (it is almost surely seconds), naming the string to write instead. Larger numbers of seconds read as
+ * milliseconds only ever make a lifetime shorter, never longer.
+ */
+function migratedDuration(
+  path: string,
+  value: unknown,
+  fallback: string,
+  range: { code: `KEEL_ERR_${string}`; min: number; max: number },
+): number {
+  if (typeof value === 'number' && value > 0 && value < 1000) {
+    throw read.error(
+      path,
+      'is a number below 1000: numbers are milliseconds now, they were seconds before',
+      value,
+      `write '${value}s' for ${value} seconds (or ${value * 1000} ms)`,
+      { code: range.code },
     )
   }
-  return ms
+  return read.duration(path, value, fallback, {
+    ...range,
+    fix: "pass a string such as '15m', '1h', '30d', or a number of milliseconds",
+  })
 }
 
-function nonEmpty(value: unknown, name: string, code: `KEEL_ERR_AUTH_${string}`): string {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new KeelConfigError(
-      code,
-      `fastify-keel/auth: "${name}" must be a non-empty string, got ${describeValue(value)}`,
-    )
-  }
-  return value
+function required(path: string, value: unknown, code: `KEEL_ERR_${string}`): string {
+  if (value === undefined) throw read.error(path, 'is required', value, `set "${path}"`, { code })
+  return read.string(path, value, '', { code, fix: `set "${path}" to a non-empty string` })
 }
 
 /** Validates {@link KeelAuthOptions} once, at register time. */
-export function resolveOptions(options: KeelAuthOptions): ResolvedAuthOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new KeelConfigError('KEEL_ERR_AUTH_INVALID_SECRET', 'fastify-keel/auth: options with "secret" are required')
-  }
-  const { keys, current } = resolveKeys(options.secret)
-  const issuer = nonEmpty(options.issuer, 'issuer', 'KEEL_ERR_AUTH_INVALID_ISSUER')
-  const audience = nonEmpty(options.audience, 'audience', 'KEEL_ERR_AUTH_INVALID_AUDIENCE')
-  const accessTtlMs = ttl(options.accessTokenTtl, '15m', 'accessTokenTtl')
-  const refreshTtlMs = ttl(options.refreshTokenTtl, '30d', 'refreshTokenTtl')
-  const clockTolerance = options.clockTolerance ?? 5
-  if (
-    typeof clockTolerance !== 'number' ||
-    !Number.isFinite(clockTolerance) ||
-    clockTolerance < 0 ||
-    clockTolerance > 300
-  ) {
-    throw new KeelConfigError(
-      'KEEL_ERR_AUTH_INVALID_CLOCK_TOLERANCE',
-      `fastify-keel/auth: "clockTolerance" must be seconds from 0 to 300, got ${describeValue(clockTolerance)}`,
+export function resolveOptions(options: unknown): ResolvedAuthOptions {
+  const o = read.root(options, KNOWN)
+  const { keys, current } = resolveKeys(read, o.secret)
+  const issuer = required('issuer', o.issuer, 'KEEL_ERR_AUTH_INVALID_ISSUER')
+  const audience = required('audience', o.audience, 'KEEL_ERR_AUTH_INVALID_AUDIENCE')
+  const ttl = { code: 'KEEL_ERR_AUTH_INVALID_TTL', min: 1000, max: 366 * DAY } as const
+  const accessTtlMs = migratedDuration('accessTokenTtl', o.accessTokenTtl, '15m', ttl)
+  const refreshTtlMs = migratedDuration('refreshTokenTtl', o.refreshTokenTtl, '30d', ttl)
+  const clockToleranceMs = migratedDuration('clockTolerance', o.clockTolerance, '5s', {
+    code: 'KEEL_ERR_AUTH_INVALID_CLOCK_TOLERANCE',
+    min: 0,
+    max: 300_000,
+  })
+  if (o.store !== undefined && !isTokenStore(o.store)) {
+    throw read.error(
+      'store',
+      'does not implement TokenStore',
+      o.store,
+      'pass an object with save, rotate, revokeFamily, revokeSubject and getNotBefore',
+      { code: 'KEEL_ERR_AUTH_INVALID_STORE' },
     )
   }
-  if (options.store !== undefined && !isTokenStore(options.store)) {
-    throw new KeelConfigError(
-      'KEEL_ERR_AUTH_INVALID_STORE',
-      'fastify-keel/auth: "store" must implement TokenStore (save, rotate, revokeFamily, revokeSubject, getNotBefore)',
-    )
-  }
-  const jwks = options.jwks ?? false
-  if (typeof jwks !== 'boolean') {
-    throw new KeelConfigError(
-      'KEEL_ERR_AUTH_INVALID_OPTION',
-      `fastify-keel/auth: "jwks" must be a boolean, got ${describeValue(jwks)}`,
-    )
-  }
+  const jwks = read.boolean('jwks', o.jwks, false)
   if (jwks && ![...keys.values()].some((key) => key.jwk !== undefined)) {
-    throw new KeelConfigError(
-      'KEEL_ERR_AUTH_JWKS_WITHOUT_PUBLIC_KEYS',
-      'fastify-keel/auth: "jwks: true" publishes public keys, but every configured key is HS256 (a shared secret)',
-    )
-  }
-  const realm = options.realm
-  if (realm !== undefined && (typeof realm !== 'string' || !/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(realm))) {
-    throw new KeelConfigError(
-      'KEEL_ERR_AUTH_INVALID_OPTION',
-      `fastify-keel/auth: "realm" must be printable ASCII without quotes or backslashes, got ${describeValue(realm)}`,
-    )
-  }
-  const verifyCache = options.verifyCache ?? 1000
-  if (!Number.isInteger(verifyCache) || verifyCache < 0) {
-    throw new KeelConfigError(
-      'KEEL_ERR_AUTH_INVALID_OPTION',
-      `fastify-keel/auth: "verifyCache" must be an integer >= 0, got ${describeValue(verifyCache)}`,
+    throw read.error(
+      'jwks',
+      'publishes public keys, but every configured key is HS256 (a shared secret)',
+      jwks,
+      'add an RS256, ES256 or EdDSA key, or drop "jwks"',
+      {
+        code: 'KEEL_ERR_AUTH_JWKS_WITHOUT_PUBLIC_KEYS',
+      },
     )
   }
   return Object.freeze({
@@ -168,13 +171,17 @@ export function resolveOptions(options: KeelAuthOptions): ResolvedAuthOptions {
     current,
     issuer,
     audience,
-    accessTtlSeconds: Math.max(1, Math.round(accessTtlMs / 1000)),
+    accessTtlMs,
     refreshTtlMs,
-    clockToleranceMs: clockTolerance * 1000,
-    store: options.store ?? new MemoryTokenStore(),
-    ownsStore: options.store === undefined,
+    clockToleranceMs,
+    store: (o.store as TokenStore | undefined) ?? new MemoryTokenStore(),
+    ownsStore: o.store === undefined,
+    storeTimeoutMs: read.duration('storeTimeout', o.storeTimeout, '1s', { min: 1, max: 60_000 }),
     jwks,
-    realm,
-    verifyCache,
+    realm: read.optionalString('realm', o.realm, {
+      pattern: REALM,
+      fix: 'use 1 to 256 printable ASCII characters without quotes or backslashes',
+    }),
+    verifyCache: read.integer('verifyCache', o.verifyCache, 1000, { min: 0, max: 1_000_000 }),
   })
 }

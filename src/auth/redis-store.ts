@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { KeelConfigError } from '../internal/config-error.js'
+import { optionsReader } from '../internal/options.js'
+import { NotBeforeCache } from './not-before-cache.js'
 import type { RefreshTokenRecord, RotateResult, TokenStore } from './token-store.js'
 
 /**
@@ -11,6 +12,13 @@ export interface RedisScriptClient {
   evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
   /** Plain `GET`, used for the per-request not-before lookup when present (ioredis has it); else a script. */
   get?(key: string): Promise<string | null>
+  /** `PING`, used by `app.tokens.checkStore()` when present (ioredis has it); else a script. */
+  ping?(): Promise<unknown>
+  /**
+   * ioredis's connection state. While it is `reconnecting`, `close` or `end`, calls fail at once instead of
+   * waiting in ioredis's offline queue for the timeout.
+   */
+  readonly status?: string
 }
 
 /** Options of {@link RedisTokenStore}. */
@@ -26,10 +34,10 @@ export interface RedisTokenStoreOptions {
    * Redis round trip. The default `0` asks Redis on every authenticated request (one O(1) `GET`), so
    * `revokeAll` on any instance rejects older access tokens on every instance from the next request on.
    * A value above 0 saves that round trip but lets other instances accept a revoked access token for up
-   * to this long (`revokeAll` on this instance updates its own cache at once).
+   * to this long (`revokeAll` on this instance updates its own cache at once). Milliseconds or a string.
    * @default 0
    */
-  notBeforeCacheTtl?: number
+  notBeforeCacheTtl?: number | string
 }
 
 // Keys: <p>t:<hash> token hash {f family, s sub, c claims JSON, i familyIssuedAt, e expiresAt, u used}
@@ -62,8 +70,9 @@ local fkey = ARGV[1] .. 'f:' .. t[1]
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 1 then ttl = 1 end
 if t[6] == '1' then
+  local first = redis.call('GET', fkey) ~= 'r'
   revoke(fkey, ttl)
-  return {'reused'}
+  return {'reused', t[1], t[2], first and '1' or '0'}
 end
 if redis.call('GET', fkey) == 'r' then return {'revoked'} end
 local nb = redis.call('GET', ARGV[1] .. 's:' .. t[2])
@@ -76,8 +85,10 @@ if redis.call('PTTL', fkey) < tonumber(ARGV[4]) then redis.call('SET', fkey, 'a'
 return {'rotated', t[1], t[2], t[3], t[4], t[5]}`
 
 const revokeFamilyScript = `${markRevoked}
-local f = redis.call('HGET', KEYS[1], 'f')
+local t = redis.call('HMGET', KEYS[1], 'f', 's')
+local f = t[1]
 if not f then return 0 end
+if ARGV[2] ~= '' and t[2] ~= ARGV[2] then return 0 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 1 then ttl = 1 end
 revoke(ARGV[1] .. 'f:' .. f, ttl)
@@ -110,10 +121,12 @@ const scripts = {
   revokeFamily: script(revokeFamilyScript),
   revokeSubject: script(revokeSubjectScript),
   getNotBefore: script(`return redis.call('GET', KEYS[1])`),
+  ping: script('return 1'),
 }
 
-/** Bound on cached not-before entries, so a flood of distinct subjects cannot grow memory. */
-const maxCachedSubjects = 10_000
+// ioredis states in which a command would only wait in the offline queue.
+const DOWN_STATES: ReadonlySet<string> = new Set(['reconnecting', 'close', 'end'])
+const read = optionsReader('auth', 'KEEL_ERR_AUTH_INVALID_STORE')
 
 /**
  * A {@link TokenStore} in Redis, shared by every instance of your API. Rotation, reuse detection and
@@ -128,9 +141,8 @@ const maxCachedSubjects = 10_000
 export class RedisTokenStore implements TokenStore {
   readonly #redis: RedisScriptClient
   readonly #prefix: string
-  readonly #cacheTtl: number
   readonly #get: ((key: string) => Promise<string | null>) | undefined
-  readonly #notBeforeCache = new Map<string, { value: number | undefined; fetchedAt: number }>()
+  readonly #notBefore: NotBeforeCache
 
   constructor(redis: RedisScriptClient, options: RedisTokenStoreOptions = {}) {
     if (
@@ -139,26 +151,19 @@ export class RedisTokenStore implements TokenStore {
       typeof redis.eval !== 'function' ||
       typeof redis.evalsha !== 'function'
     ) {
-      throw new KeelConfigError(
+      throw read.misuse(
         'KEEL_ERR_AUTH_INVALID_STORE',
-        'RedisTokenStore needs a Redis client with eval() and evalsha() (e.g. an ioredis Redis instance)',
+        'RedisTokenStore needs a Redis client with eval() and evalsha()',
+        'pass an ioredis Redis or Cluster instance',
       )
     }
-    const prefix = options.prefix ?? 'keel:auth:'
-    if (typeof prefix !== 'string') {
-      throw new KeelConfigError('KEEL_ERR_AUTH_INVALID_STORE', 'RedisTokenStore option "prefix" must be a string')
-    }
-    const cacheTtl = options.notBeforeCacheTtl ?? 0
-    if (!Number.isFinite(cacheTtl) || cacheTtl < 0) {
-      throw new KeelConfigError(
-        'KEEL_ERR_AUTH_INVALID_STORE',
-        `RedisTokenStore option "notBeforeCacheTtl" must be a number of ms >= 0, got ${String(cacheTtl)}`,
-      )
-    }
+    const o = read.object('RedisTokenStore', options, ['prefix', 'notBeforeCacheTtl'])
     this.#redis = redis
     this.#get = typeof redis.get === 'function' ? redis.get.bind(redis) : undefined
-    this.#prefix = prefix
-    this.#cacheTtl = cacheTtl
+    this.#prefix = read.string('RedisTokenStore.prefix', o.prefix, 'keel:auth:', { allowEmpty: true })
+    this.#notBefore = new NotBeforeCache(
+      read.duration('RedisTokenStore.notBeforeCacheTtl', o.notBeforeCacheTtl, 0, { min: 0 }),
+    )
   }
 
   async save(hash: string, record: RefreshTokenRecord): Promise<void> {
@@ -184,6 +189,10 @@ export class RedisTokenStore implements TokenStore {
       [this.#prefix, String(now), String(nextExpiresAt), ttlFrom(nextExpiresAt)],
     )
     if (!Array.isArray(result) || typeof result[0] !== 'string') throw new TypeError('Unexpected reply from Redis')
+    if (result[0] === 'reused') {
+      const [, family, sub, first] = result as string[]
+      return { status: 'reused', family: family!, sub: sub!, revokedFamily: first === '1' }
+    }
     const [status, family, sub, claims, familyIssuedAt, expiresAt] = result as string[]
     if (status === 'rotated') {
       return {
@@ -197,48 +206,52 @@ export class RedisTokenStore implements TokenStore {
         },
       }
     }
-    if (status === 'unknown' || status === 'reused' || status === 'revoked' || status === 'expired') return { status }
+    if (status === 'unknown' || status === 'revoked' || status === 'expired') return { status }
     throw new TypeError('Unexpected reply from Redis')
   }
 
-  async revokeFamily(hash: string): Promise<boolean> {
-    return (await this.#run(scripts.revokeFamily, [`${this.#prefix}t:${hash}`], [this.#prefix])) === 1
+  async revokeFamily(hash: string, sub?: string): Promise<boolean> {
+    const result = await this.#run(scripts.revokeFamily, [`${this.#prefix}t:${hash}`], [this.#prefix, sub ?? ''])
+    return result === 1
   }
 
   async revokeSubject(sub: string, notBefore: number, ttlMs: number): Promise<void> {
     await this.#run(scripts.revokeSubject, [`${this.#prefix}s:${sub}`], [String(notBefore), Math.ceil(ttlMs)])
-    this.#remember(sub, notBefore, Date.now())
+    this.#notBefore.remember(sub, notBefore, Date.now())
   }
 
   getNotBefore(sub: string): number | undefined | Promise<number | undefined> {
-    if (this.#cacheTtl > 0) {
-      const cached = this.#notBeforeCache.get(sub)
-      if (cached !== undefined && Date.now() - cached.fetchedAt < this.#cacheTtl) return cached.value
-    }
-    return this.#fetchNotBefore(sub)
+    const cached = this.#notBefore.get(sub, Date.now())
+    return cached === null ? this.#fetchNotBefore(sub) : cached
+  }
+
+  async ping(): Promise<void> {
+    this.#checkConnection()
+    if (typeof this.#redis.ping === 'function') await this.#redis.ping()
+    else await this.#run(scripts.ping, [], [])
   }
 
   async #fetchNotBefore(sub: string): Promise<number | undefined> {
     const fetchedAt = Date.now()
     const key = `${this.#prefix}s:${sub}`
-    const raw = this.#get === undefined ? await this.#run(scripts.getNotBefore, [key], []) : await this.#get(key)
+    let raw: unknown
+    if (this.#get === undefined) raw = await this.#run(scripts.getNotBefore, [key], [])
+    else {
+      this.#checkConnection()
+      raw = await this.#get(key)
+    }
     const value = typeof raw === 'string' ? Number(raw) : undefined
-    if (this.#cacheTtl > 0) this.#remember(sub, value, fetchedAt)
+    this.#notBefore.remember(sub, value, fetchedAt)
     return value
   }
 
-  #remember(sub: string, value: number | undefined, fetchedAt: number): void {
-    if (this.#notBeforeCache.size >= maxCachedSubjects) this.#notBeforeCache.clear()
-    const cached = this.#notBeforeCache.get(sub)
-    // A fetch that started before a local revokeAll must not overwrite the newer value.
-    if (cached?.value !== undefined && (value === undefined || cached.value > value)) {
-      cached.fetchedAt = Math.max(cached.fetchedAt, fetchedAt)
-      return
-    }
-    this.#notBeforeCache.set(sub, { value, fetchedAt })
+  #checkConnection(): void {
+    const status = this.#redis.status
+    if (status !== undefined && DOWN_STATES.has(status)) throw new Error(`Redis connection is ${status}`)
   }
 
   async #run(s: Script, keys: string[], args: Array<string | number>): Promise<unknown> {
+    this.#checkConnection()
     try {
       return await this.#redis.evalsha(s.sha, keys.length, ...keys, ...args)
     } catch (error) {

@@ -110,20 +110,32 @@ export function runTokenStoreContract(
     it('should detect reuse of a rotated token and revoke its whole family', async () => {
       const store = await storeUnderTest()
       const [first, second] = [randomHash(), randomHash()]
-      await store.save(first, record())
+      const saved = record()
+      await store.save(first, saved)
       await store.rotate(first, second, Date.now(), Date.now() + hour)
-      assert.deepEqual(await store.rotate(first, randomHash(), Date.now(), Date.now() + hour), { status: 'reused' })
+      assert.deepEqual(await store.rotate(first, randomHash(), Date.now(), Date.now() + hour), {
+        status: 'reused',
+        family: saved.family,
+        sub: saved.sub,
+        revokedFamily: true,
+      })
       // The legitimate holder of the newest token is logged out too.
       assert.deepEqual(await store.rotate(second, randomHash(), Date.now(), Date.now() + hour), { status: 'revoked' })
     })
 
-    it('should keep reporting reuse when the rotated token is replayed again', async () => {
+    it('should keep reporting reuse when the rotated token is replayed again, without revoking twice', async () => {
       const store = await storeUnderTest()
       const first = randomHash()
-      await store.save(first, record())
+      const saved = record()
+      await store.save(first, saved)
       await store.rotate(first, randomHash(), Date.now(), Date.now() + hour)
       await store.rotate(first, randomHash(), Date.now(), Date.now() + hour)
-      assert.deepEqual(await store.rotate(first, randomHash(), Date.now(), Date.now() + hour), { status: 'reused' })
+      assert.deepEqual(await store.rotate(first, randomHash(), Date.now(), Date.now() + hour), {
+        status: 'reused',
+        family: saved.family,
+        sub: saved.sub,
+        revokedFamily: false,
+      })
     })
 
     it('should not touch other families when one is revoked for reuse', async () => {
@@ -149,6 +161,19 @@ export function runTokenStoreContract(
       assert.deepEqual(statuses, ['reused', 'rotated'])
     })
 
+    it('should let exactly one of ten concurrent rotations win, and report the family revoked once', async () => {
+      const store = await storeUnderTest()
+      const first = randomHash()
+      await store.save(first, record())
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => store.rotate(first, randomHash(), Date.now(), Date.now() + hour)),
+      )
+      assert.equal(results.filter((result) => result.status === 'rotated').length, 1)
+      const reused = results.filter((result) => result.status === 'reused')
+      assert.equal(reused.length, 9)
+      assert.equal(reused.filter((result) => result.revokedFamily).length, 1)
+    })
+
     it('should answer expired for a token past expiresAt', async () => {
       const store = await storeUnderTest()
       const first = randomHash()
@@ -171,6 +196,24 @@ export function runTokenStoreContract(
     it('should answer false when revoking an unknown token', async () => {
       const store = await storeUnderTest()
       assert.equal(await store.revokeFamily(randomHash()), false)
+      assert.equal(await store.revokeFamily(randomHash(), 'someone'), false)
+    })
+
+    it('should revoke a family for its own subject only when a subject is given', async () => {
+      const store = await storeUnderTest()
+      const first = randomHash()
+      const saved = record()
+      await store.save(first, saved)
+      assert.equal(await store.revokeFamily(first, `user-${randomUUID()}`), false)
+      const second = randomHash()
+      assert.equal((await store.rotate(first, second, Date.now(), Date.now() + hour)).status, 'rotated')
+      assert.equal(await store.revokeFamily(second, saved.sub), true)
+      assert.deepEqual(await store.rotate(second, randomHash(), Date.now(), Date.now() + hour), { status: 'revoked' })
+    })
+
+    it('should answer ping when it has one', async () => {
+      const store = await storeUnderTest()
+      if (store.ping !== undefined) assert.equal(await store.ping(), undefined)
     })
 
     it('should revoke families created before the subject not-before time, not later ones', async () => {

@@ -25,13 +25,25 @@ export type RotateResult =
       readonly record: RefreshTokenRecord
     }
   | {
+      /** The token was already rotated (two parties hold it): the store has revoked its whole family. */
+      readonly status: 'reused'
+      /** The family of the token, for the reuse log line. */
+      readonly family: string
+      /** The subject of the family, for the reuse log line. */
+      readonly sub: string
+      /**
+       * `true` when this call revoked the family, `false` when it was revoked already (the other losers of a
+       * race, a replay repeated): keel logs the reuse once per family.
+       */
+      readonly revokedFamily: boolean
+    }
+  | {
       /**
        * - `unknown`: no such token (never issued, or forgotten after expiry).
-       * - `reused`: the token was already rotated; the store has revoked its whole family.
        * - `revoked`: the family was revoked, or created before the subject's not-before time.
        * - `expired`: the token is past `expiresAt`.
        */
-      readonly status: 'unknown' | 'reused' | 'revoked' | 'expired'
+      readonly status: 'unknown' | 'revoked' | 'expired'
     }
 
 /**
@@ -49,13 +61,17 @@ export interface TokenStore {
   save(hash: string, record: RefreshTokenRecord): Promise<void>
   /**
    * Atomically exchanges the token `hash` for `nextHash`, checked at time `now` (ms), in this order:
-   * unknown → `unknown`; already used → revoke the family, `reused`; family revoked or
+   * unknown → `unknown`; already used → revoke the family, `reused` (with its family, sub and whether this
+   * call revoked it); family revoked or
    * `familyIssuedAt < notBefore(sub)` → `revoked`; `expiresAt <= now` → `expired`; otherwise mark it used,
    * store `nextHash` in the same family expiring at `nextExpiresAt`, and return `rotated`.
    */
   rotate(hash: string, nextHash: string, now: number, nextExpiresAt: number): Promise<RotateResult>
-  /** Revokes the family of token `hash` (logout of one session). Resolves `false` when the token is unknown. */
-  revokeFamily(hash: string): Promise<boolean>
+  /**
+   * Revokes the family of token `hash` (logout of one session). With `sub`, only when the token belongs to that
+   * subject. Resolves `false` when nothing was revoked: the token is unknown, or belongs to another subject.
+   */
+  revokeFamily(hash: string, sub?: string): Promise<boolean>
   /**
    * Sets the subject's not-before time (ms): refresh families created and access tokens issued before it are
    * rejected. Keep it at least `ttlMs`; never lower an existing later value.
@@ -66,6 +82,11 @@ export interface TokenStore {
    * synchronously from memory when you can; a promise is awaited.
    */
   getNotBefore(sub: string): number | undefined | Promise<number | undefined>
+  /**
+   * Resolves when the store's backend answers (a Redis `PING`, an SQL `select 1`); rejects otherwise. Used by
+   * `app.tokens.checkStore()`. Optional: a store without it counts as available unless its last call failed.
+   */
+  ping?(): Promise<void>
   /** Releases resources held by the store (not the client passed in). Called on `app.close()` for the default store. */
   close?(): void | Promise<void>
 }

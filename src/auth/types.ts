@@ -23,8 +23,8 @@ export interface KeelUser {
 export interface KeelAccessTokenClaims {
   /** Issuer (the `issuer` option). */
   readonly iss: string
-  /** Audience (the `audience` option). */
-  readonly aud: string
+  /** Audience: the `audience` option (a token from another issuer may list several, one of them yours). */
+  readonly aud: string | readonly string[]
   /** Issued at, seconds since the epoch. */
   readonly iat: number
   /** Expires at, seconds since the epoch. */
@@ -64,17 +64,32 @@ export interface TokenPair {
  * @see docs/auth.md#decorators
  */
 export interface KeelTokens {
-  /** Starts a session (a new refresh-token family) and returns its first pair. */
+  /**
+   * Starts a session (a new refresh-token family) and returns its first pair. Rejects with 503
+   * `TOKEN_STORE_UNAVAILABLE` when the store fails, and a `RangeError` when the claims make the access token
+   * longer than the 8192 characters `authenticate` accepts.
+   */
   issue(user: KeelTokenInput): Promise<TokenPair>
   /**
    * Exchanges a refresh token for a new pair; the old one is dead. Rejects with a 401 `HttpError`
-   * (`REFRESH_TOKEN_INVALID`, `_EXPIRED`, `_REVOKED`, `_REUSED`).
+   * (`REFRESH_TOKEN_INVALID`, `_EXPIRED`, `_REVOKED`, `_REUSED`), or 503 `TOKEN_STORE_UNAVAILABLE`.
    */
   rotate(refreshToken: string): Promise<TokenPair>
-  /** Ends the session of this refresh token (its family). Unknown or malformed tokens are ignored. */
-  revoke(refreshToken: string): Promise<void>
+  /**
+   * Ends the session of this refresh token (its family). Resolves `true` when a session was revoked and `false`
+   * when nothing was: the token is malformed or unknown, or, with `{ sub }`, belongs to another subject (a
+   * silent no-op, so logout stays idempotent and reveals nothing about other users' tokens).
+   * @example await app.tokens.revoke(request.body.refreshToken, { sub: request.user.sub })
+   */
+  revoke(refreshToken: string, options?: { sub?: string }): Promise<boolean>
   /** Logs `sub` out everywhere: every refresh token and every access token issued before now. */
   revokeAll(sub: string): Promise<void>
+  /**
+   * Resolves when the token store answers (its `ping()`), else rejects with the 503 `TOKEN_STORE_UNAVAILABLE`.
+   * Call it in a login route before checking the password, so an outage answers the same 503 to right and
+   * wrong passwords instead of revealing which one was right.
+   */
+  checkStore(): Promise<void>
 }
 
 /** An `onRequest`/`preHandler` hook installed by `app.authenticate` or `app.authorize(...)`. */

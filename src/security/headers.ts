@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { onRequestHookHandler } from 'fastify'
 import helmet, { type HelmetOptions } from 'helmet'
 import { KeelConfigError } from '../internal/config-error.js'
+import type { OptionsReader } from '../internal/options.js'
 
 type CspOptions = Exclude<NonNullable<HelmetOptions['contentSecurityPolicy']>, boolean>
 type Directives = NonNullable<CspOptions['directives']>
@@ -76,33 +78,41 @@ export function mergeHelmetOptions(base: HelmetOptions, override: HelmetOptions)
   return result as HelmetOptions
 }
 
-function assertStaticCsp(options: HelmetOptions, where: string): void {
+const dynamicCsp = { code: 'KEEL_ERR_SECURITY_DYNAMIC_CSP' } as const
+const staticFix = 'use static sources or hashes: security headers are computed once, at startup'
+
+function assertStaticCsp(options: HelmetOptions, path: string, read: OptionsReader): void {
+  if ('enableCSPNonces' in options) {
+    throw read.error(`${path}.enableCSPNonces`, 'is not supported', options.enableCSPNonces, staticFix, dynamicCsp)
+  }
   const csp = options.contentSecurityPolicy
   if (typeof csp !== 'object' || csp === null || csp.directives === undefined) return
   for (const [name, value] of Object.entries(csp.directives)) {
     const values: unknown[] = Array.isArray(value) ? value : [value]
     if (values.some((item) => typeof item === 'function')) {
-      throw new KeelConfigError(
-        'KEEL_ERR_SECURITY_DYNAMIC_CSP',
-        `keelSecurity: ${where} CSP directive "${name}" is a function; security headers are computed once, so ` +
-          'per-request values (nonces) are not supported. Use static sources or hashes.',
+      const directive = `${path}.contentSecurityPolicy.directives.${name}`
+      throw read.error(
+        directive,
+        'holds a function (a per-request value such as a nonce)',
+        value,
+        staticFix,
+        dynamicCsp,
       )
     }
   }
 }
 
 /**
- * Runs helmet once against a stand-in response and returns the headers it would set, lowercased.
- * Throws helmet's own error for invalid options.
+ * Runs helmet once against a stand-in response and returns the headers it would set, lowercased. `path` names
+ * the options in messages (`helmet`, `config.security.helmet`); helmet's own refusal becomes a `KeelConfigError`
+ * of `read`.
  */
-export function computeSecurityHeaders(options: HelmetOptions, where: string): Record<string, string> {
-  if ('enableCSPNonces' in options) {
-    throw new KeelConfigError(
-      'KEEL_ERR_SECURITY_DYNAMIC_CSP',
-      `keelSecurity: ${where} "enableCSPNonces" is not supported; security headers are computed once at startup`,
-    )
-  }
-  assertStaticCsp(options, where)
+export function computeSecurityHeaders(
+  options: HelmetOptions,
+  path: string,
+  read: OptionsReader,
+): Record<string, string> {
+  assertStaticCsp(options, path, read)
   const headers: Record<string, string> = {}
   const response = {
     setHeader(name: string, value: unknown) {
@@ -113,9 +123,46 @@ export function computeSecurityHeaders(options: HelmetOptions, where: string): R
     },
   }
   let failure: unknown
-  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
+  try {
+    helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
+      failure = error
+    })
+  } catch (error) {
     failure = error
-  })
-  if (failure !== undefined) throw failure
+  }
+  if (failure === undefined) return headers
+  if (failure instanceof KeelConfigError) throw failure
+  const reason = failure instanceof Error ? failure.message : String(failure)
+  throw read.error(path, `is refused by helmet (${reason})`, options, 'fix the helmet option named there')
+}
+
+/** keel's headers of every response: helmet's, plus `cache-control: no-store` unless a route sets its own. */
+export function responseHeaders(
+  options: HelmetOptions | false,
+  path: string,
+  read: OptionsReader,
+): Record<string, string> {
+  const headers = options === false ? {} : computeSecurityHeaders(options, path, read)
+  headers['cache-control'] = 'no-store'
   return headers
+}
+
+/**
+ * The `onRequest` hook of a route with its own `config.security.helmet`: drops the app headers the route turns
+ * off and sets the route's, both computed once when the route is declared.
+ */
+export function routeHeadersHook(
+  appHelmet: HelmetOptions | false,
+  appHeaders: Readonly<Record<string, string>>,
+  routeHelmet: HelmetOptions | false,
+  read: OptionsReader,
+): onRequestHookHandler {
+  const merged = routeHelmet === false ? false : mergeHelmetOptions(appHelmet === false ? {} : appHelmet, routeHelmet)
+  const headers = responseHeaders(merged, 'config.security.helmet', read)
+  const dropped = Object.keys(appHeaders).filter((name) => !(name in headers))
+  return function keelRouteSecurityHeaders(_request, reply, done) {
+    for (const name of dropped) reply.removeHeader(name)
+    reply.headers(headers)
+    done()
+  }
 }

@@ -1,26 +1,28 @@
-import { authConfigCodes, authErrorCodes } from 'fastify-keel/auth'
+import { AUTH_CONFIG_CODES, AUTH_ERROR_CODES } from 'fastify-keel/auth'
 import { describe, expect, it } from 'vitest'
 import { codeTableRows, readDocs } from '../helpers/docs-tables.js'
 
 const docs = readDocs('auth')
 
-function tableRows(prefix: RegExp): string[][] {
-  return codeTableRows('auth').filter((cells) => prefix.test(cells[0] ?? ''))
-}
-
 describe('auth', () => {
   describe('docs', () => {
     it('should document every client error code with its status', () => {
       const documented = Object.fromEntries(
-        tableRows(/^(?!KEEL_ERR_)[A-Z_]+$/).map(([code, status]) => [code, Number(status)]),
+        codeTableRows('auth')
+          .filter(([code]) => /^(?!KEEL_ERR_)[A-Z_]+$/.test(code ?? ''))
+          .map(([code, status]) => [code, Number(status)]),
       )
-      const registry = Object.fromEntries(Object.entries(authErrorCodes).map(([code, info]) => [code, info.status]))
+      const registry = Object.fromEntries(Object.entries(AUTH_ERROR_CODES).map(([code, info]) => [code, info.status]))
       expect(documented).toEqual(registry)
     })
 
-    it('should document every configuration error code', () => {
-      const documented = tableRows(/^KEEL_ERR_/).map(([code]) => code)
-      expect(documented.sort()).toEqual(Object.keys(authConfigCodes).sort())
+    it('should document every configuration error code with when it is thrown', () => {
+      const documented = codeTableRows('auth', { raw: true })
+        .filter(([code]) => code?.startsWith('`KEEL_ERR_'))
+        .map(([code, when]) => [code?.replace(/^`|`$/g, ''), when])
+      expect(Object.fromEntries(documented)).toEqual(
+        Object.fromEntries(Object.entries(AUTH_CONFIG_CODES).map(([code, info]) => [code, info.when])),
+      )
     })
 
     it('should have one Options heading per option with its default', () => {
@@ -32,11 +34,12 @@ describe('auth', () => {
         'refreshTokenTtl',
         'clockTolerance',
         'store',
+        'storeTimeout',
         'jwks',
         'realm',
         'verifyCache',
       ]
-      for (const option of options) expect(docs).toContain(`### \`${option}\``)
+      for (const option of options) expect(docs).toMatch(new RegExp(`### \`${option}\`\\n\\n(Required|Default )`))
     })
   })
 })

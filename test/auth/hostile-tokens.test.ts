@@ -100,9 +100,31 @@ const hostile: Array<[string, () => string | undefined, typeof invalid]> = [
   ['no exp claim', () => `Bearer ${forge(rsHeader, validClaims({ exp: undefined }), rsa.privateKey)}`, invalid],
   ['no sub claim', () => `Bearer ${forge(rsHeader, validClaims({ sub: undefined }), rsa.privateKey)}`, invalid],
   ['a numeric sub', () => `Bearer ${forge(rsHeader, validClaims({ sub: 42 }), rsa.privateKey)}`, invalid],
+  // Issue 12 item 1: fast-jwt checks iss and aud only when present; keel requires them.
+  ['no iss claim', () => `Bearer ${forge(rsHeader, validClaims({ iss: undefined }), rsa.privateKey)}`, invalid],
+  ['no aud claim', () => `Bearer ${forge(rsHeader, validClaims({ aud: undefined }), rsa.privateKey)}`, invalid],
+  ['no iat claim', () => `Bearer ${forge(rsHeader, validClaims({ iat: undefined }), rsa.privateKey)}`, invalid],
+  ['no jti claim', () => `Bearer ${forge(rsHeader, validClaims({ jti: undefined }), rsa.privateKey)}`, invalid],
+  ['an empty sub', () => `Bearer ${forge(rsHeader, validClaims({ sub: '' }), rsa.privateKey)}`, invalid],
+  ['a string iat', () => `Bearer ${forge(rsHeader, validClaims({ iat: 'now' }), rsa.privateKey)}`, invalid],
   [
-    'no private issue-time claim',
-    () => `Bearer ${forge(rsHeader, validClaims({ iat_ms: undefined }), rsa.privateKey)}`,
+    'a private issue time that is not a number',
+    () => `Bearer ${forge(rsHeader, validClaims({ iat_ms: '1' }), rsa.privateKey)}`,
+    invalid,
+  ],
+  [
+    'roles that are not a list',
+    () => `Bearer ${forge(rsHeader, validClaims({ roles: { admin: true } }), rsa.privateKey)}`,
+    invalid,
+  ],
+  [
+    'an audience list without ours',
+    () => `Bearer ${forge(rsHeader, validClaims({ aud: ['other-api', 'third-api'] }), rsa.privateKey)}`,
+    invalid,
+  ],
+  [
+    'a kid of the HS key with an RS256 signature and no typ',
+    () => `Bearer ${forge({ alg: 'RS256', kid: 'hs' }, validClaims(), rsa.privateKey)}`,
     invalid,
   ],
   [

@@ -108,8 +108,35 @@ describe('auth', () => {
           payload: { refreshToken: users.refreshToken },
         })
         expect(user.json()).toMatchObject({ status: 401, code: 'REFRESH_TOKEN_REVOKED' })
-        const warning = lines.find((line) => line.event === 'keel.auth.refresh_token_reused')
-        expect(warning?.level).toBe(40)
+        const warnings = lines.filter((line) => line.event === 'keel.auth.refresh_token_reused')
+        expect(warnings).toHaveLength(1)
+        expect(warnings[0]).toMatchObject({ level: 40, sub: 'user-1', family: expect.any(String) })
+        expect(JSON.stringify(warnings[0])).not.toContain(stolen.refreshToken)
+      } finally {
+        await app.close()
+      }
+    })
+
+    it('should log reuse once per family, with its subject and family id, however many requests lose a race', async () => {
+      const { stream, lines } = captureLogs()
+      const app = await refreshApp(stream)
+      try {
+        const first = await app.tokens.issue({ sub: 'user-race', roles: [] })
+        const other = await app.tokens.issue({ sub: 'user-race', roles: [] })
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () =>
+            app.inject({ method: 'POST', url: '/refresh', payload: { refreshToken: first.refreshToken } }),
+          ),
+        )
+        expect(results.filter((res) => res.statusCode === 200)).toHaveLength(1)
+        expect(results.filter((res) => res.json().code === 'REFRESH_TOKEN_REUSED')).toHaveLength(19)
+        // Another family of the same user, reused later, is its own line.
+        await app.tokens.rotate(other.refreshToken)
+        await expect(app.tokens.rotate(other.refreshToken)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_REUSED' })
+        await expect(app.tokens.rotate(other.refreshToken)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_REUSED' })
+        const warnings = lines.filter((line) => line.event === 'keel.auth.refresh_token_reused')
+        expect(warnings.map((line) => line.sub)).toEqual(['user-race', 'user-race'])
+        expect(new Set(warnings.map((line) => line.family)).size).toBe(2)
       } finally {
         await app.close()
       }
@@ -185,6 +212,25 @@ describe('auth', () => {
       }
     })
 
+    it("should revoke a refresh token given with { sub } only when it is that subject's", async () => {
+      const app = await buildApp()
+      try {
+        const mine = await app.tokens.issue({ sub: 'user-me', roles: [] })
+        const theirs = await app.tokens.issue({ sub: 'user-other', roles: [] })
+        // Someone else's token: a silent no-op, and their session goes on.
+        await expect(app.tokens.revoke(theirs.refreshToken, { sub: 'user-me' })).resolves.toBe(false)
+        const next = await app.tokens.rotate(theirs.refreshToken)
+        expect(next.tokenType).toBe('Bearer')
+        await expect(app.tokens.revoke(mine.refreshToken, { sub: 'user-me' })).resolves.toBe(true)
+        await expect(app.tokens.rotate(mine.refreshToken)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_REVOKED' })
+        // Without { sub }, any valid token is revoked (for admin tools).
+        await expect(app.tokens.revoke(next.refreshToken)).resolves.toBe(true)
+        await expect(app.tokens.revoke(mine.refreshToken, { sub: '' })).rejects.toThrow(TypeError)
+      } finally {
+        await app.close()
+      }
+    })
+
     it.each([
       ['an unknown well-formed token', 'A'.repeat(43)],
       ['an empty string', ''],
@@ -208,7 +254,7 @@ describe('auth', () => {
       const app = await buildApp()
       try {
         await expect(app.tokens.rotate(42 as never)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_INVALID' })
-        await expect(app.tokens.revoke(undefined as never)).resolves.toBeUndefined()
+        await expect(app.tokens.revoke(undefined as never)).resolves.toBe(false)
       } finally {
         await app.close()
       }

@@ -42,7 +42,7 @@ describe('auth', () => {
       const { code, output } = await runWithNodeTest()
       expect({ code, pass: /^# pass (\d+)$/m.exec(output)?.[1], fail: /^# fail (\d+)$/m.exec(output)?.[1] }).toEqual({
         code: 0,
-        pass: '14',
+        pass: '17',
         fail: '0',
       })
     })

@@ -1,5 +1,7 @@
 import Fastify from 'fastify'
 import {
+  type AUTH_ERROR_CODES,
+  type AuthErrorCode,
   type KeelAuthKey,
   type KeelAuthOptions,
   type KeelAuthUser,
@@ -8,6 +10,7 @@ import {
   type TokenPair,
   type TokenStore,
 } from 'fastify-keel/auth'
+import type { HttpError } from 'fastify-keel/errors'
 import { describe, expectTypeOf, it } from 'vitest'
 
 // Users declare their own claims once, by declaration merging. (Optional here: the augmentation reaches
@@ -51,6 +54,21 @@ describe('auth types', () => {
     app.tokens.issue({ sub: 'u1', tenantId: 7 })
     expectTypeOf(app.tokens.rotate).parameter(0).toEqualTypeOf<string>()
     expectTypeOf(app.tokens.revokeAll).returns.toEqualTypeOf<Promise<void>>()
+    expectTypeOf(app.tokens.revoke('t', { sub: 'u1' })).toEqualTypeOf<Promise<boolean>>()
+    expectTypeOf(app.tokens.checkStore()).toEqualTypeOf<Promise<void>>()
+    // @ts-expect-error revoke's sub is a string
+    app.tokens.revoke('t', { sub: 1 })
+  })
+
+  it('should type authError with auth codes only', () => {
+    const app = Fastify()
+    expectTypeOf(app.authError('INVALID_CREDENTIALS')).toEqualTypeOf<HttpError>()
+    expectTypeOf(
+      app.authError('TOKEN_STORE_UNAVAILABLE', 'retry', { cause: new Error('down') }),
+    ).toEqualTypeOf<HttpError>()
+    // @ts-expect-error a code of another feature
+    app.authError('RATE_LIMITED')
+    expectTypeOf<keyof typeof AUTH_ERROR_CODES>().toEqualTypeOf<AuthErrorCode>()
   })
 
   it('should type authorize requirements and checks', () => {
@@ -71,7 +89,9 @@ describe('auth types', () => {
       issuer: 'i',
       audience: 'a',
       accessTokenTtl: '15m',
-      refreshTokenTtl: 2_592_000,
+      refreshTokenTtl: 2_592_000_000,
+      clockTolerance: '5s',
+      storeTimeout: 500,
       store: new MemoryTokenStore(),
     }
     expectTypeOf(options.store).toEqualTypeOf<TokenStore | undefined>()

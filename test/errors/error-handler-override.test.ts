@@ -4,7 +4,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { HttpError, httpErrors, keelErrors } from 'fastify-keel/errors'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expectProblem } from './support.js'
+import { expectProblem } from '../helpers/problem.js'
 
 let app: FastifyInstance | undefined
 afterEach(async () => {

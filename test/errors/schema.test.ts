@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { HttpError, keelErrors, PROBLEM_DETAILS_ID, ProblemDetailsSchema } from 'fastify-keel/errors'
 import { Type } from 'typebox'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expectProblem } from './support.js'
+import { expectProblem } from '../helpers/problem.js'
 
 let app: FastifyInstance | undefined
 afterEach(async () => {

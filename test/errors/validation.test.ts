@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { keelErrors } from 'fastify-keel/errors'
 import { Type } from 'typebox'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expectProblem } from './support.js'
+import { expectProblem } from '../helpers/problem.js'
 
 let app: FastifyInstance | undefined
 afterEach(async () => {

@@ -147,6 +147,21 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
       expectProblem(await api.request('POST', '/auth/refresh', { body: { refreshToken: fourth.refreshToken } }), 401)
     })
 
+    it("should not let a user log out another user's session", async () => {
+      await api.register(email('oscar'))
+      await api.register(email('peggy'))
+      const oscar = await api.login(email('oscar'))
+      const peggy = await api.login(email('peggy'))
+      const logout = await api.request('POST', '/auth/logout', {
+        token: oscar.accessToken,
+        body: { refreshToken: peggy.refreshToken },
+      })
+      // A silent no-op: the answer does not tell whether the token exists.
+      expect(logout.status).toBe(204)
+      const refreshed = await api.request('POST', '/auth/refresh', { body: { refreshToken: peggy.refreshToken } })
+      expect(refreshed.status).toBe(200)
+    })
+
     it('should refuse a second account with the same email in another case', async () => {
       await api.register(email('bob'))
       const again = await api.request('POST', '/auth/register', {
@@ -163,6 +178,11 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
       })
       expectProblem(unknown, 401, 'INVALID_CREDENTIALS')
       expectProblem(wrong, 401, 'INVALID_CREDENTIALS')
+      // A 401 carries a challenge (RFC 9110); no bearer token was sent, so no error attribute (RFC 6750 §3.1).
+      expect([unknown.headers.get('www-authenticate'), wrong.headers.get('www-authenticate')]).toEqual([
+        'Bearer',
+        'Bearer',
+      ])
       const comparable = (r: ApiResponse<unknown>) => {
         const { requestId: _id, ...rest } = r.body as Record<string, unknown>
         return rest

@@ -19,6 +19,9 @@ try {
   const { version } = createRequire(`${root}/`)('typescript/package.json')
   for (const mode of MODES) typeCheck(work, bin('tsc'), version, mode, { libCheck: mode === 'node16' })
   runPaginationExample(work)
+  // Programs of their own: a module augmentation reaches every file of a program.
+  step('TypeScript: the root entry types no plugin decorator', bin('tsc'), ['-p', 'tsconfig.root.json'], { cwd: work })
+  step('TypeScript: the preset with an opted-in subpath', bin('tsc'), ['-p', 'tsconfig.opt-in.json'], { cwd: work })
   console.log('\npackage check: all steps passed')
 } finally {
   rmSync(work, { recursive: true, force: true })

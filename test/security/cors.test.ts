@@ -85,8 +85,28 @@ describe('security', () => {
       expect(res.headers['access-control-allow-origin']).toBe(allowed)
       expect(res.headers['access-control-allow-credentials']).toBe('true')
       expect(res.headers['access-control-max-age']).toBe('600')
-      expect(res.headers['access-control-allow-methods']).toBe('GET, HEAD, POST, PUT, PATCH, DELETE')
+      expect(res.headers['access-control-allow-methods']).toBe('GET, HEAD, POST, PUT, PATCH, DELETE, QUERY')
       expect(res.headers['access-control-allow-headers']).toBe('authorization, content-type, x-request-id')
+    })
+
+    it('should allow the HTTP QUERY method by default', async () => {
+      const app = await build({ origins: [allowed] })
+      app.route({ method: 'QUERY', url: '/search', handler: async () => ({ items: [] }) })
+      const pre = await app.inject({
+        method: 'OPTIONS',
+        url: '/search',
+        headers: { origin: allowed, 'access-control-request-method': 'QUERY' },
+      })
+      expect(pre.statusCode).toBe(204)
+      expect(String(pre.headers['access-control-allow-methods']).split(', ')).toContain('QUERY')
+      const res = await app.inject({
+        method: 'QUERY' as 'POST',
+        url: '/search',
+        headers: { origin: allowed },
+        payload: { name: 'ada' },
+      })
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['access-control-allow-origin']).toBe(allowed)
     })
 
     it('should expose the request id and rate-limit headers by default, plus the configured ones', async () => {
@@ -97,6 +117,8 @@ describe('security', () => {
         expect.arrayContaining([
           'x-request-id',
           'retry-after',
+          'ratelimit-policy',
+          'ratelimit',
           'ratelimit-limit',
           'ratelimit-remaining',
           'ratelimit-reset',
@@ -106,13 +128,22 @@ describe('security', () => {
     })
 
     it("should allow every origin without credentials when origins is '*'", async () => {
-      const app = await build({ origins: '*', maxAge: 60 })
+      const app = await build({ origins: '*', maxAge: '1 minute' })
       const res = await app.inject({ url: '/items', headers: { origin: 'https://anyone.example' } })
       expect(res.headers['access-control-allow-origin']).toBe('*')
       expect(res.headers['access-control-allow-credentials']).toBeUndefined()
       const pre = await preflight(app, 'https://anyone.example')
       expect(pre.statusCode).toBe(204)
       expect(pre.headers['access-control-max-age']).toBe('60')
+    })
+
+    it('should not count preflights against the rate limit', async () => {
+      const app = Fastify()
+      apps.push(app)
+      await app.register(keelSecurity, { cors: { origins: [allowed] }, rateLimit: { max: 1 } })
+      app.post('/items', async () => ({ created: true }))
+      for (let i = 0; i < 3; i++) expect((await preflight(app, allowed)).statusCode).toBe(204)
+      expect((await app.inject({ method: 'POST', url: '/items', headers: { origin: allowed } })).statusCode).toBe(200)
     })
 
     it('should register nothing for CORS when cors is false', async () => {

@@ -1,9 +1,9 @@
-import fastifyCors from '@fastify/cors'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type onRequestHookHandler } from 'fastify'
 import { keelAuth } from 'fastify-keel/auth'
+import { keelHealth } from 'fastify-keel/health'
 import { type KeelSecurityOptions, keelSecurity } from 'fastify-keel/security'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { captureLogs } from '../helpers/logs.js'
+import { fieldsByName } from './fields.js'
 
 const apps: FastifyInstance[] = []
 
@@ -37,17 +37,42 @@ describe('security', () => {
       expect(limited.statusCode).toBe(429)
       expect(limited.json()).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' })
       expect(limited.headers['retry-after']).toBe('60')
-      expect(limited.headers['ratelimit-limit']).toBe('100')
-      expect(limited.headers['ratelimit-remaining']).toBe('0')
-      expect(limited.headers['ratelimit-reset']).toBe('60')
+      expect(fieldsByName(limited.headers)).toEqual({
+        policy: { default: { q: 100, w: 60 } },
+        limit: { default: { r: 0, t: 60 } },
+      })
     })
 
-    it('should send rate-limit headers on every limited route response', async () => {
+    it('should send the RateLimit-Policy and RateLimit fields on every limited route response', async () => {
       const app = await build({ rateLimit: { max: 5 } })
+      const res = await app.inject('/items')
+      expect(res.headers['ratelimit-policy']).toBe('"default";q=5;w=60')
+      expect(res.headers.ratelimit).toBe('"default";r=4;t=60')
+      expect(res.headers['ratelimit-limit']).toBeUndefined()
+    })
+
+    it("should send @fastify/rate-limit's legacy headers with headers: 'legacy'", async () => {
+      const app = await build({ rateLimit: { max: 5, headers: 'legacy' } })
       const res = await app.inject('/items')
       expect(res.headers['ratelimit-limit']).toBe('5')
       expect(res.headers['ratelimit-remaining']).toBe('4')
       expect(res.headers['ratelimit-reset']).toBe('60')
+      expect(res.headers['ratelimit-policy']).toBeUndefined()
+      expect(res.headers.ratelimit).toBeUndefined()
+    })
+
+    it('should send both dialects while clients migrate, and none with headers: false', async () => {
+      const both = await build({ rateLimit: { max: 5, headers: ['draft-ietf-11', 'legacy'] } })
+      const res = await both.inject('/items')
+      expect(res.headers.ratelimit).toBe('"default";r=4;t=60')
+      expect(res.headers['ratelimit-remaining']).toBe('4')
+      const none = await build({ rateLimit: { max: 1, headers: false } })
+      expect((await none.inject('/items')).headers.ratelimit).toBeUndefined()
+      const limited = await none.inject('/items')
+      expect(limited.statusCode).toBe(429)
+      expect(limited.headers['retry-after']).toBe('60')
+      expect(limited.headers.ratelimit).toBeUndefined()
+      expect(limited.headers['ratelimit-limit']).toBeUndefined()
     })
 
     it('should count clients separately by IP', async () => {
@@ -64,30 +89,91 @@ describe('security', () => {
       expect((await app.inject({ url: '/items', remoteAddress: '2001:db8:1:3::1' })).statusCode).toBe(200)
     })
 
-    it('should exempt /health/ routes by default', async () => {
+    it('should not rate-limit the probes of keelHealth, wherever they are mounted', async () => {
       const app = await build({ rateLimit: { max: 1 } })
-      expect(await hit(app, 3, '/health/live')).toEqual([200, 200, 200])
-      expect((await app.inject('/health/live')).headers['ratelimit-limit']).toBeUndefined()
+      await app.register(keelHealth, { prefix: '/probes', handleSignals: false, underPressure: false })
+      expect(await hit(app, 3, '/probes/live')).toEqual([200, 200, 200])
+      expect(await hit(app, 3, '/probes/ready')).toEqual([200, 200, 200])
     })
 
-    it('should limit /health/ routes when exemptPrefixes is empty', async () => {
-      const app = await build({ rateLimit: { max: 1, exemptPrefixes: [] } })
+    it('should limit /health/ routes of the app like any other route', async () => {
+      const app = await build({ rateLimit: { max: 1 } })
       expect(await hit(app, 2, '/health/live')).toEqual([200, 429])
     })
 
-    it('should honour a route that opts out with config.rateLimit: false', async () => {
+    it('should not limit routes under exemptPrefixes', async () => {
+      const app = await build({ rateLimit: { max: 1, exemptPrefixes: ['/health/'] } })
+      expect(await hit(app, 3, '/health/live')).toEqual([200, 200, 200])
+      expect(await hit(app, 2, '/items')).toEqual([200, 429])
+    })
+
+    it('should honour a route that opts out with config.security.rateLimit: false', async () => {
+      const app = await build({ rateLimit: { max: 1 } })
+      app.get('/public', { config: { security: { rateLimit: false } } }, async () => 'ok')
+      expect(await hit(app, 3, '/public')).toEqual([200, 200, 200])
+    })
+
+    it("should honour @fastify/rate-limit's config.rateLimit: false, the signal keelHealth's probes send", async () => {
       const app = await build({ rateLimit: { max: 1 } })
       app.get('/public', { config: { rateLimit: false } }, async () => 'ok')
       expect(await hit(app, 3, '/public')).toEqual([200, 200, 200])
     })
 
-    it('should apply a stricter route limit from config.rateLimit', async () => {
+    it("should refuse @fastify/rate-limit's config.rateLimit options, naming where keel's go", async () => {
       const app = await build()
-      app.post('/login', { config: { rateLimit: { max: 2, timeWindow: '1 minute' } } }, async () => 'ok')
+      expect(() => app.get('/old', { config: { rateLimit: { max: 5 } } }, async () => 'ok')).toThrow(
+        expect.objectContaining({
+          code: 'KEEL_ERR_SECURITY_ROUTE_CONFIG',
+          message: expect.stringContaining('move the policy to config.security.rateLimit'),
+        }),
+      )
+    })
+
+    it('should apply a stricter route limit from config.security.rateLimit, with counters of its own', async () => {
+      const app = await build()
+      app.post('/login', { config: { security: { rateLimit: { max: 2, timeWindow: '1 minute' } } } }, async () => 'ok')
       const statuses: number[] = []
       for (let i = 0; i < 3; i++) statuses.push((await app.inject({ method: 'POST', url: '/login' })).statusCode)
       expect(statuses).toEqual([200, 200, 429])
       expect((await app.inject('/items')).statusCode).toBe(200)
+    })
+
+    it('should run a route limit in the hook its config names, first among that hook list', async () => {
+      const app = await build()
+      app.post<{ Body: { user: string } }>(
+        '/by-user',
+        {
+          config: {
+            security: {
+              rateLimit: {
+                max: 1,
+                hook: 'preHandler',
+                keyGenerator: (request) => (request.body as { user: string }).user,
+              },
+            },
+          },
+        },
+        async () => 'ok',
+      )
+      const post = (user: string) => app.inject({ method: 'POST', url: '/by-user', payload: { user } })
+      expect((await post('ada')).statusCode).toBe(200)
+      expect((await post('ada')).statusCode).toBe(429)
+      expect((await post('grace')).statusCode).toBe(200)
+    })
+
+    it('should offer app.rateLimitHook() for a hook of your own', async () => {
+      const app = await build()
+      const hook = app.rateLimitHook({ name: 'custom', max: 1 })
+      app.get('/custom', { config: { security: { rateLimit: false } }, onRequest: hook }, async () => 'ok')
+      expect(await hit(app, 2, '/custom')).toEqual([200, 429])
+      expect(fieldsByName((await app.inject('/custom')).headers).policy).toEqual({ custom: { q: 1, w: 60 } })
+    })
+
+    it("should check the app's policies in a hook of app.rateLimitHook() without arguments", async () => {
+      const app = await build({ rateLimit: { max: 2 } })
+      app.get('/own', { config: { security: { rateLimit: false } }, preHandler: app.rateLimitHook() }, async () => 'ok')
+      expect(await hit(app, 1, '/own')).toEqual([200])
+      expect(await hit(app, 2)).toEqual([200, 429])
     })
 
     it('should skip allow-listed keys', async () => {
@@ -114,8 +200,8 @@ describe('security', () => {
     it('should turn rate limiting off with rateLimit: false', async () => {
       const app = await build({ rateLimit: false })
       const res = await app.inject('/items')
-      expect(res.headers['ratelimit-limit']).toBeUndefined()
-      expect(app.hasDecorator('rateLimit')).toBe(false)
+      expect(res.headers.ratelimit).toBeUndefined()
+      expect(app.hasDecorator('rateLimitHook')).toBe(false)
     })
 
     describe('with route-level onRequest hooks', () => {
@@ -144,15 +230,14 @@ describe('security', () => {
         const app = await buildWithAuth({ max: 5 })
         const res = await withBadToken(app)
         expect(res.statusCode).toBe(401)
-        expect(res.headers['ratelimit-limit']).toBe('5')
-        expect(res.headers['ratelimit-remaining']).toBe('4')
+        expect(fieldsByName(res.headers).limit).toEqual({ default: { r: 4, t: 60 } })
       })
 
       it('should check a stricter route limit before the route hooks', async () => {
         const app = await buildWithAuth()
         app.post(
           '/token-check',
-          { onRequest: app.authenticate, config: { rateLimit: { max: 2, timeWindow: '1 minute' } } },
+          { onRequest: app.authenticate, config: { security: { rateLimit: { max: 2, timeWindow: '1 minute' } } } },
           async () => 'ok',
         )
         const statuses: number[] = []
@@ -183,11 +268,11 @@ describe('security', () => {
       })
 
       it('should not limit an exempt route that has its own hooks', async () => {
-        const app = await buildWithAuth({ max: 1 })
+        const app = await buildWithAuth({ max: 1, exemptPrefixes: ['/health/'] })
         app.get('/health/secret', { onRequest: [app.authenticate] }, async () => 'ok')
         const statuses = [await withBadToken(app, '/health/secret'), await withBadToken(app, '/health/secret')]
         expect(statuses.map((res) => res.statusCode)).toEqual([401, 401])
-        expect(statuses[0]?.headers['ratelimit-limit']).toBeUndefined()
+        expect(statuses[0]?.headers.ratelimit).toBeUndefined()
       })
     })
 
@@ -225,6 +310,25 @@ describe('security', () => {
       expect(blocked.statusCode).toBe(429)
       expect(blocked.json()).toMatchObject({ code: 'RATE_LIMITED' })
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0)
+    })
+
+    it('should describe the failure limit, not the app-wide one, in the headers of its 429', async () => {
+      const app = await build({ rateLimit: { max: 10_000 } })
+      app.post('/login', { config: { security: { failureLimit: { max: 1, timeWindow: '1 minute' } } } }, (_r, reply) =>
+        reply.code(401).send({ ok: false }),
+      )
+      const failed = await app.inject({ method: 'POST', url: '/login', payload: {} })
+      expect(failed.statusCode).toBe(401)
+      expect(fieldsByName(failed.headers).policy).toEqual({ default: { q: 10_000, w: 60 } })
+      const refused = await app.inject({ method: 'POST', url: '/login', payload: {} })
+      expect(refused.statusCode).toBe(429)
+      const retryAfter = Number(refused.headers['retry-after'])
+      expect(retryAfter).toBeGreaterThan(0)
+      expect(retryAfter).toBeLessThanOrEqual(60)
+      expect(fieldsByName(refused.headers)).toEqual({
+        policy: { failures: { q: 1, w: 60 } },
+        limit: { failures: { r: 0, t: retryAfter } },
+      })
     })
 
     it('should never count successful attempts', async () => {
@@ -312,105 +416,6 @@ describe('security', () => {
       const app = await buildLogin({ max: 1, isFailure: (status: number) => status === 403 })
       expect((await login(app, 'wrong')).statusCode).toBe(401)
       expect((await login(app, 'wrong')).statusCode).toBe(401)
-    })
-
-    it.each([
-      ['a non-object', 5],
-      ['a zero max', { max: 0 }],
-      ['a bad window', { timeWindow: 'soon' }],
-      ['an unknown key', { maxAttempts: 5 }],
-      ['a non-function key generator', { keyGenerator: 'ip' }],
-    ])('should refuse a failure limit with %s', async (_name, failureLimit) => {
-      const app = await build()
-      expect(() =>
-        app.post('/login', { config: { security: { failureLimit: failureLimit as never } } }, async () => 'ok'),
-      ).toThrow(expect.objectContaining({ code: 'KEEL_ERR_SECURITY_ROUTE_CONFIG' }))
-    })
-  })
-
-  describe('proxy warning', () => {
-    it('should log one warning when x-forwarded-for arrives while trustProxy is off', async () => {
-      const { lines, stream } = captureLogs()
-      const app = await build({}, { logger: { level: 'warn', stream } })
-      for (let i = 0; i < 3; i++) await app.inject({ url: '/items', headers: { 'x-forwarded-for': '203.0.113.7' } })
-      const warnings = lines.filter((line) => line.code === 'KEEL_SECURITY_TRUST_PROXY_OFF')
-      expect(warnings).toHaveLength(1)
-      expect(warnings[0]?.level).toBe(40)
-    })
-
-    it('should not warn when trustProxy is on, and key on the forwarded IP', async () => {
-      const { lines, stream } = captureLogs()
-      const app = await build({ rateLimit: { max: 1 } }, { logger: { level: 'warn', stream }, trustProxy: true })
-      const from = (ip: string) => app.inject({ url: '/items', headers: { 'x-forwarded-for': ip } })
-      expect((await from('203.0.113.7')).statusCode).toBe(200)
-      expect((await from('203.0.113.7')).statusCode).toBe(429)
-      expect((await from('203.0.113.8')).statusCode).toBe(200)
-      expect(lines.filter((line) => line.code === 'KEEL_SECURITY_TRUST_PROXY_OFF')).toHaveLength(0)
-    })
-  })
-
-  describe('registration', () => {
-    it('should refuse a second registration with a clear error', async () => {
-      const app = Fastify()
-      apps.push(app)
-      await app.register(keelSecurity)
-      await expect(app.register(keelSecurity)).rejects.toMatchObject({
-        name: 'KeelConfigError',
-        code: 'KEEL_ERR_SECURITY_ALREADY_REGISTERED',
-      })
-    })
-
-    it('should refuse to run next to a user-registered @fastify/cors', async () => {
-      const app = Fastify()
-      apps.push(app)
-      await app.register(fastifyCors)
-      await expect(app.register(keelSecurity, { cors: { origins: ['https://a.example'] } })).rejects.toMatchObject({
-        code: 'KEEL_ERR_SECURITY_ALREADY_REGISTERED',
-      })
-    })
-
-    it.each<[string, unknown, string]>([
-      ['an unknown top-level option', { rateLimt: {} }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['an unknown rateLimit option', { rateLimit: { maxRequests: 5 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a negative max', { rateLimit: { max: -1 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a zero max (it would refuse every request)', { rateLimit: { max: 0 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a fractional max', { rateLimit: { max: 2.5 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a bad time window', { rateLimit: { timeWindow: 'a while' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a zero time window', { rateLimit: { timeWindow: 0 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      [
-        'a redis that is not a client',
-        { rateLimit: { redis: 'redis://localhost' } },
-        'KEEL_ERR_SECURITY_INVALID_OPTION',
-      ],
-      ['a relative exempt prefix', { rateLimit: { exemptPrefixes: ['health/'] } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a non-boolean skipOnError', { rateLimit: { skipOnError: 'yes' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['an unknown cors option', { cors: { origin: 'https://a.example' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      ['a string origins', { cors: { origins: 'https://a.example' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
-      [
-        'an invalid helmet option',
-        { helmet: { referrerPolicy: { policy: 'nonsense' } } },
-        'KEEL_ERR_SECURITY_INVALID_OPTION',
-      ],
-      [
-        'a function CSP directive',
-        { helmet: { contentSecurityPolicy: { directives: { scriptSrc: [() => "'nonce-x'"] } } } },
-        'KEEL_ERR_SECURITY_DYNAMIC_CSP',
-      ],
-      ['enableCSPNonces', { helmet: { enableCSPNonces: true } }, 'KEEL_ERR_SECURITY_DYNAMIC_CSP'],
-    ])('should refuse %s at register time', async (_name, options, code) => {
-      const app = Fastify()
-      apps.push(app)
-      await expect(app.register(keelSecurity, options as KeelSecurityOptions)).rejects.toMatchObject({
-        name: 'KeelConfigError',
-        code,
-      })
-    })
-
-    it('should refuse a malformed route security config', async () => {
-      const app = await build()
-      expect(() => app.get('/x', { config: { security: { helmt: false } as never } }, async () => 'x')).toThrow(
-        expect.objectContaining({ code: 'KEEL_ERR_SECURITY_ROUTE_CONFIG' }),
-      )
     })
   })
 })

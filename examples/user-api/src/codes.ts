@@ -1,11 +1,11 @@
-// The error codes this app adds on top of fastify-keel's own (VALIDATION_FAILED, TOKEN_EXPIRED, …).
+// The error codes this app adds on top of fastify-keel's own (VALIDATION_FAILED, TOKEN_EXPIRED,
+// INVALID_CREDENTIALS, …; auth's come from `app.authError`, with the right WWW-Authenticate challenge).
 // Clients branch on these, so they never change; the README lists them.
 import { HttpError } from 'fastify-keel/errors'
 
 /** code → HTTP status, for every error the example's routes throw themselves. */
 export const appErrorCodes = {
   EMAIL_TAKEN: 409,
-  INVALID_CREDENTIALS: 401,
   INVALID_CURRENT_PASSWORD: 400,
   USER_NOT_FOUND: 404,
   LAST_ADMIN: 409,

@@ -69,7 +69,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     },
     async (request) => {
       const user = await users.verifyCredentials(request.body.email, request.body.password)
-      if (user === undefined) throw appError('INVALID_CREDENTIALS', 'Invalid email or password')
+      if (user === undefined) throw app.authError('INVALID_CREDENTIALS', 'Invalid email or password')
       return app.tokens.issue({ sub: user.id, roles: [user.role] })
     },
   )
@@ -93,14 +93,15 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       onRequest: [app.authenticate],
       schema: {
         tags: ['auth'],
-        summary: 'End this session: revoke its refresh token',
+        summary: "End this session: revoke its refresh token (another user's token is left alone)",
         security: [{ bearerAuth: [] }],
         body: RefreshBodySchema,
         response: { 204: Type.Null({ description: 'Logged out' }), ...problemResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request, reply) => {
-      await app.tokens.revoke(request.body.refreshToken)
+      // Only the caller's own session: a refresh token of another user is a silent no-op (still 204).
+      await app.tokens.revoke(request.body.refreshToken, { sub: request.user.sub })
       return reply.code(204).send(null)
     },
   )

@@ -53,6 +53,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       user.roles.includes('admin') || user.sub === (request.params as { id?: string }).id,
   })
 
+  /** A valid token whose account was deleted since: the same 401 as any token that no longer works. */
+  const accountGone = () => app.authError('TOKEN_INVALID', 'This account no longer exists')
+
   async function currentUser(request: FastifyRequest): Promise<User> {
     const user = await users.findById(request.user.sub)
     if (user === undefined) throw accountGone()
@@ -209,14 +212,6 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       return reply.code(204).send(null)
     },
   )
-}
-
-/** A valid token whose account was deleted since: the same 401 as any token that no longer works. */
-function accountGone() {
-  return httpErrors.unauthorized('This account no longer exists', {
-    code: 'TOKEN_INVALID',
-    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
-  })
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
