@@ -48,7 +48,7 @@ export const PAGINATION_CONFIG_CODES = configCodes({
   },
   KEEL_ERR_PAGINATION_INVALID_SCHEMA: {
     when: '`composeQuery` got something that is not an object schema, or two of its schemas define the same property',
-    fix: 'pass TypeBox object schemas (`offsetQuery()`, `sortQuery([...])`, `Type.Object({...})`) whose property names differ',
+    fix: 'pass TypeBox object schemas whose property names differ',
   },
   KEEL_ERR_PAGINATION_INVALID_SECRET: {
     when: 'a cursor secret is under 32 bytes, or not a string, `Uint8Array` or non-empty array of them',

@@ -22,10 +22,10 @@ describe('security', () => {
       expect(Object.fromEntries(documented)).toEqual(SECURITY_CONFIG_CODES)
     })
 
-    it('should declare the plugin as fastify-keel-security for Fastify 5', () => {
+    it('should declare the plugin as fastify-keel-security for Fastify 5 and 6', () => {
       expect((keelSecurity as unknown as Record<symbol, unknown>)[Symbol.for('plugin-meta')]).toMatchObject({
         name: 'fastify-keel-security',
-        fastify: '5.x',
+        fastify: '5.x || 6.x',
       })
     })
   })
