@@ -5,6 +5,7 @@
 import { TokenError } from 'fast-jwt'
 import type { FastifyRequest } from 'fastify'
 import type { KeelAuthErrorFactory } from './errors.js'
+import type { IssuerVerifier, IssuerVerifiers } from './issuers/verify.js'
 import type { KeyRing } from './keys.js'
 import type { GuardedStore } from './store-guard.js'
 import type { VerifiedToken, VerifiedTokenCache } from './token-cache.js'
@@ -17,15 +18,19 @@ export const ISSUED_AT_MS_CLAIM = 'iat_ms'
 
 /** What `authenticate` is built from. */
 export interface AuthenticateParts {
-  readonly ring: KeyRing
+  /** keel's own keys; undefined when keel only verifies the tokens of identity providers (keelResourceServer). */
+  readonly ring: KeyRing | undefined
+  /** The identity providers of the `issuers` option; undefined without it. */
+  readonly issuers: IssuerVerifiers | undefined
   readonly cache: VerifiedTokenCache
-  readonly store: GuardedStore
+  /** Where `revokeAll` marks live; undefined with no own keys (nothing keel issued can be presented). */
+  readonly store: GuardedStore | undefined
   readonly authError: KeelAuthErrorFactory
   readonly clockToleranceMs: number
 }
 
 /** Freezes a decoded JWT payload (plain JSON: objects, arrays, primitives) and everything in it. */
-function deepFreeze(value: object): void {
+export function deepFreeze(value: object): void {
   Object.freeze(value)
   for (const key of Object.keys(value)) {
     const child = (value as Record<string, unknown>)[key]
@@ -54,15 +59,16 @@ function toVerifiedToken(payload: Record<string, unknown>, clockToleranceMs: num
     user: payload as unknown as KeelAuthUser,
     issuedAt: issuedAtMs ?? iat * 1000,
     expiresAt: exp * 1000 + clockToleranceMs,
+    issuedByKeel: true,
   }
 }
 
 /** Builds `app.authenticate`. */
 export function createAuthenticate(parts: AuthenticateParts): KeelAuthHook {
-  const { ring, cache, store, authError, clockToleranceMs } = parts
+  const { ring, issuers, cache, store, authError, clockToleranceMs } = parts
 
   function verify(token: string): VerifiedToken {
-    const verifier = ring.verifierFor(token)
+    const verifier = ring?.verifierFor(token)
     if (verifier === undefined) throw authError('TOKEN_INVALID')
     let payload: Record<string, unknown>
     try {
@@ -73,6 +79,12 @@ export function createAuthenticate(parts: AuthenticateParts): KeelAuthHook {
     }
     const verified = toVerifiedToken(payload, clockToleranceMs)
     if (verified === undefined) throw authError('TOKEN_INVALID')
+    cache.set(token, verified)
+    return verified
+  }
+
+  async function verifyForIssuer(issuer: IssuerVerifier, token: string): Promise<VerifiedToken> {
+    const verified = await issuer.verify(token)
     cache.set(token, verified)
     return verified
   }
@@ -88,14 +100,19 @@ export function createAuthenticate(parts: AuthenticateParts): KeelAuthHook {
     const token = space === -1 ? '' : (authorization as string).slice(space + 1).trim()
     if (token === '' || token.length > MAX_TOKEN_LENGTH || token.includes(' ')) throw authError('TOKEN_INVALID')
     let verified = cache.get(token)
-    if (verified === undefined) verified = verify(token)
-    else if (verified.expiresAt < Date.now()) {
+    if (verified === undefined) {
+      // Whose token is it: a configured identity provider's (by its `iss`), else keel's own keys'.
+      const issuer = issuers?.find(token)
+      verified = issuer === undefined ? verify(token) : await verifyForIssuer(issuer, token)
+    } else if (verified.expiresAt < Date.now()) {
       cache.delete(token)
       throw authError('TOKEN_EXPIRED')
     }
-    let notBefore = store.getNotBefore(verified.user.sub)
-    if (typeof notBefore === 'object' && notBefore !== null) notBefore = await notBefore
-    if (notBefore != null && !(verified.issuedAt >= notBefore)) throw authError('TOKEN_REVOKED')
+    if (verified.issuedByKeel && store !== undefined) {
+      let notBefore = store.getNotBefore(verified.user.sub)
+      if (typeof notBefore === 'object' && notBefore !== null) notBefore = await notBefore
+      if (notBefore != null && !(verified.issuedAt >= notBefore)) throw authError('TOKEN_REVOKED')
+    }
     request.user = verified.user
   }
 }

@@ -33,6 +33,10 @@ export const AUTH_ERROR_CODES = responseCodes({
     when: 'the token store failed or did not answer within `storeTimeout`; sent with `Retry-After`',
   },
   PASSWORD_TOO_LONG: { status: 400, when: '`hashPassword` got a password over 1024 bytes' },
+  TOKEN_KEYS_UNAVAILABLE: {
+    status: 503,
+    when: "the token's identity provider (`issuers`) has no usable key at hand: its JWK Set cannot be fetched and the last one is past `maxCacheTtl`; sent with `Retry-After`",
+  },
 })
 
 /** A code sent to clients by `fastify-keel/auth`. */
@@ -49,7 +53,7 @@ export const AUTH_CONFIG_CODES = configCodes({
   },
   KEEL_ERR_AUTH_INVALID_SECRET: {
     when: '`secret` is missing, not a string or `{ keys, current }`, or `keys` is empty',
-    fix: 'pass a secret or a key set',
+    fix: 'pass a secret or a key set (to only verify the tokens of an identity provider, use `keelResourceServer`)',
   },
   KEEL_ERR_AUTH_SECRET_TOO_SHORT: {
     when: 'an HS256 secret is under 32 bytes',
@@ -97,6 +101,18 @@ export const AUTH_CONFIG_CODES = configCodes({
   KEEL_ERR_AUTH_AUTHORIZE_WITHOUT_AUTHENTICATE: {
     when: 'a route runs `authorize` with no `authenticate` before it',
     fix: '`onRequest: [app.authenticate, app.authorize(…)]`',
+  },
+  KEEL_ERR_AUTH_INVALID_ISSUERS: {
+    when: '`issuers` is not a list of identity providers, or one has a missing or bad `issuer`, `jwksUri`/`discovery`, `audience`, `algorithms`, `typ`, `claims` or cache setting',
+    fix: 'fix the entry named in the message',
+  },
+  KEEL_ERR_AUTH_JOSE_MISSING: {
+    when: '`issuers` is set and the optional peer dependency `jose` is not installed',
+    fix: '`npm install jose`',
+  },
+  KEEL_ERR_AUTH_HEALTH_MISSING: {
+    when: '`issuersHealthCheck` is set and `keelHealth` is not registered before the auth plugin',
+    fix: 'register `keelHealth` first, or drop `issuersHealthCheck`',
   },
 })
 

@@ -20,6 +20,7 @@ const DETAILS: Readonly<Record<AuthErrorCode, string>> = {
   REFRESH_TOKEN_REUSED: 'The refresh token was already used; the session is revoked',
   TOKEN_STORE_UNAVAILABLE: 'Authentication is temporarily unavailable; retry later',
   PASSWORD_TOO_LONG: 'The password is too long',
+  TOKEN_KEYS_UNAVAILABLE: 'The keys to verify this access token are temporarily unavailable; retry later',
 }
 
 /** Codes sent when the request carried no bearer token at all: RFC 6750 §3.1 says no `error` then. */

@@ -8,6 +8,9 @@ export {
   type AuthErrorCode,
 } from './codes.js'
 export type { KeelAuthErrorFactory } from './errors.js'
+export type { KeelClaimMapping, KeelClaimPath, KeelClaimReader } from './issuers/claims.js'
+export type { KeelIssuerAlgorithm, KeelIssuerOptions } from './issuers/options.js'
+export { ISSUERS_HEALTH_CHECK, type KeelIssuersHealthCheck } from './issuers/setup.js'
 export type { KeelAuthKey, KeelAuthKeySet, KeelJwtAlgorithm } from './key-material.js'
 export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory-store.js'
 export type { KeelAuthOptions } from './options.js'

@@ -1,4 +1,10 @@
 import { optionsReader } from '../internal/options.js'
+import { type KeelIssuerOptions, type ResolvedIssuer, resolveIssuers } from './issuers/options.js'
+import {
+  type KeelIssuersHealthCheck,
+  type ResolvedIssuersHealthCheck,
+  resolveIssuersHealthCheck,
+} from './issuers/setup.js'
 import { type KeelAuthKeySet, type ResolvedKey, resolveKeys } from './key-material.js'
 import { MemoryTokenStore } from './memory-store.js'
 import { isTokenStore, type TokenStore } from './token-store.js'
@@ -61,6 +67,19 @@ export interface KeelAuthOptions {
    * @default 1000
    */
   verifyCache?: number
+
+  // Verifying the tokens of identity providers as well (docs/auth.md#verifying-tokens-from-an-identity-provider).
+  /**
+   * Identity providers whose access tokens `authenticate` also accepts, next to keel's own: each with its `issuer`,
+   * its keys (`jwksUri` or `discovery`), `audience` and `algorithms`. Needs the optional peer dependency `jose`.
+   * @default undefined (keel's own tokens only)
+   */
+  issuers?: KeelIssuerOptions[]
+  /**
+   * Add the readiness check `auth:jwks` to keelHealth (register it first): it passes while every issuer has usable keys.
+   * @default false
+   */
+  issuersHealthCheck?: KeelIssuersHealthCheck
 }
 
 /** Options after validation, frozen. */
@@ -78,6 +97,8 @@ export interface ResolvedAuthOptions {
   readonly jwks: boolean
   readonly realm: string | undefined
   readonly verifyCache: number
+  readonly issuers: readonly ResolvedIssuer[] | undefined
+  readonly issuersHealthCheck: ResolvedIssuersHealthCheck
 }
 
 const KNOWN = [
@@ -92,10 +113,12 @@ const KNOWN = [
   'jwks',
   'realm',
   'verifyCache',
+  'issuers',
+  'issuersHealthCheck',
 ]
 const DAY = 86_400_000
 /** Printable ASCII without `"` and `\`, so the realm fits in a quoted-string as is. */
-const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,256}$/
+export const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,256}$/
 
 /** The validators and error constructor of this plugin. */
 export const read = optionsReader('auth', 'KEEL_ERR_AUTH_INVALID_OPTION')
@@ -183,5 +206,7 @@ export function resolveOptions(options: unknown): ResolvedAuthOptions {
       fix: 'use 1 to 256 printable ASCII characters without quotes or backslashes',
     }),
     verifyCache: read.integer('verifyCache', o.verifyCache, 1000, { min: 0, max: 1_000_000 }),
+    issuers: resolveIssuers(read, o.issuers, issuer),
+    issuersHealthCheck: resolveIssuersHealthCheck(read, o.issuersHealthCheck),
   })
 }

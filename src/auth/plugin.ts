@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { createAuthenticate } from './authenticate.js'
 import { createAuthErrors } from './errors.js'
 import { checkGuardOrder, createAuthorize } from './guards.js'
+import { setUpIssuers } from './issuers/setup.js'
 import { registerJwks } from './jwks.js'
 import { createKeyRing } from './keys.js'
 import { type KeelAuthOptions, read, resolveOptions } from './options.js'
@@ -29,7 +30,9 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
   const store = new GuardedStore(config.store, config.storeTimeoutMs, app.log, (cause) =>
     authError('TOKEN_STORE_UNAVAILABLE', undefined, { cause }),
   )
-  const authenticate = createAuthenticate({ ring, cache, store, authError, clockToleranceMs: config.clockToleranceMs })
+  const { clockToleranceMs } = config
+  const issuers = await setUpIssuers(app, config, { read, authError, cache })
+  const authenticate = createAuthenticate({ ring, issuers, cache, store, authError, clockToleranceMs })
 
   app.decorate('authenticate', authenticate)
   app.decorate('authorize', createAuthorize(authError))

@@ -19,7 +19,7 @@ export interface KeelUser {
   permissions?: string[]
 }
 
-/** Registered claims fastify-keel writes into every access token. */
+/** Registered claims of an access token: fastify-keel writes them all into its own, and requires `iss`, `aud`, `iat` and `exp` in every token. */
 export interface KeelAccessTokenClaims {
   /** Issuer (the `issuer` option). */
   readonly iss: string
@@ -29,8 +29,11 @@ export interface KeelAccessTokenClaims {
   readonly iat: number
   /** Expires at, seconds since the epoch. */
   readonly exp: number
-  /** Unique token id. */
-  readonly jti: string
+  /**
+   * Unique token id. Every token keel issues has one; a token of an identity provider (`issuers`) may not
+   * (Microsoft Entra sends `uti` instead).
+   */
+  readonly jti?: string
 }
 
 /** Type of `request.user` after `app.authenticate`: your {@link KeelUser} claims plus the registered ones. */
