@@ -107,7 +107,7 @@ export const AUTH_CONFIG_CODES = configCodes({
     fix: 'fix the entry named in the message',
   },
   KEEL_ERR_AUTH_JOSE_MISSING: {
-    when: '`issuers` is set and the optional peer dependency `jose` is not installed',
+    when: '`issuers` is set and the optional peer dependency `jose` is not installed (or, from CommonJS before Node 20.19, cannot be required)',
     fix: '`npm install jose`',
   },
   KEEL_ERR_AUTH_HEALTH_MISSING: {

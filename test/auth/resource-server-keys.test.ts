@@ -9,6 +9,8 @@ import { expectProblem } from '../helpers/problem.js'
 import { makeKey, type StandIn, startStandIn } from './idp/stand-in.js'
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+const unsigned = (header: object, payload: object) =>
+  `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2lnbmF0dXJl`
 const SECOND = 1000
 
 async function verifier(
@@ -67,11 +69,11 @@ describe('auth', () => {
       vi.useFakeTimers({ toFake: ['Date'] })
       ;({ app } = await verifier(idp, { refreshCooldown: '1m' }))
       expect((await app.inject({ url: '/me', headers: bearer(idp.token()) })).statusCode).toBe(200)
-      const key = idp.keys[0]!
       const storm = async () => {
         const answers = await Promise.all(
+          // The key is looked up before the signature is read, so these need no real signature.
           Array.from({ length: 1000 }, () =>
-            app!.inject({ url: '/me', headers: bearer(idp.token({}, key, { kid: randomUUID() })) }),
+            app!.inject({ url: '/me', headers: bearer(unsigned({ alg: 'RS256', kid: randomUUID() }, idp.claims())) }),
           ),
         )
         expect(answers.every((res) => res.statusCode === 401 && res.json().code === 'TOKEN_INVALID')).toBe(true)
