@@ -31,16 +31,32 @@ const shapes = {
     member: { 'https://example.com/roles': ['member'], permissions: [] },
   },
   cognito: {
+    // Cognito access tokens have no `aud`: the app client id is in `client_id`.
+    audienceClaim: 'client_id',
     claims: { roles: 'cognito:groups', permissions: 'scope' },
-    admin: { 'cognito:groups': ['admin'], scope: 'users:read aws.cognito.signin.user.admin', client_id: 'abc' },
-    member: { scope: 'aws.cognito.signin.user.admin', client_id: 'abc' },
+    admin: {
+      aud: undefined,
+      client_id: '1example23456789',
+      token_use: 'access',
+      'cognito:groups': ['admin'],
+      scope: 'users:read aws.cognito.signin.user.admin',
+    },
+    member: {
+      aud: undefined,
+      client_id: '1example23456789',
+      token_use: 'access',
+      scope: 'aws.cognito.signin.user.admin',
+    },
   },
   entra: {
     claims: { subject: 'oid', roles: 'roles', permissions: 'scp' },
     admin: { oid: '00000000-0000-0000-0000-00000000000a', roles: ['admin'], scp: 'users:read User.Read' },
     member: { oid: '00000000-0000-0000-0000-00000000000b', scp: 'User.Read' },
   },
-} satisfies Record<string, { claims: KeelIssuerOptions['claims']; admin: object; member: object }>
+} satisfies Record<
+  string,
+  { claims: KeelIssuerOptions['claims']; audienceClaim?: string; admin: object; member: object }
+>
 type Shape = keyof typeof shapes
 
 describe('auth', () => {
@@ -53,13 +69,16 @@ describe('auth', () => {
       app = Fastify()
       await app.register(keelErrors)
       await app.register(keelResourceServer, {
-        issuers: (Object.keys(shapes) as Shape[]).map((shape) => ({
-          issuer: idps[shape].issuer,
-          jwksUri: idps[shape].jwksUri,
-          audience: idps[shape].audience,
-          algorithms: ['RS256'],
-          claims: shapes[shape].claims,
-        })),
+        issuers: (Object.keys(shapes) as Shape[]).map(
+          (shape): KeelIssuerOptions => ({
+            issuer: idps[shape].issuer,
+            jwksUri: idps[shape].jwksUri,
+            audience: shape === 'cognito' ? '1example23456789' : idps[shape].audience,
+            algorithms: ['RS256'],
+            claims: shapes[shape].claims,
+            ...(shape === 'cognito' ? { audienceClaim: shapes.cognito.audienceClaim } : {}),
+          }),
+        ),
       })
       app.get('/me', { onRequest: [app.authenticate] }, async (request) => ({
         sub: request.user.sub,
@@ -111,6 +130,15 @@ describe('auth', () => {
       expect(res.json()).toMatchObject({ roles: [], permissions: ['aws.cognito.signin.user.admin'] })
       const keycloak = await app.inject({ url: '/me', headers: token('keycloak', 'member') })
       expect(keycloak.json()).toMatchObject({ roles: ['member', 'viewer'], permissions: ['openid'] })
+    })
+
+    it('should take the audience from audienceClaim (Cognito client_id) and require it', async () => {
+      const res = await app.inject({ url: '/me', headers: token('cognito', 'admin') })
+      expect(res.statusCode).toBe(200)
+      for (const overrides of [{ client_id: 'another-client' }, { client_id: undefined, aud: '1example23456789' }]) {
+        const headers = { authorization: `Bearer ${idps.cognito.token({ ...shapes.cognito.admin, ...overrides })}` }
+        expectProblem(await app.inject({ url: '/me', headers }), 401, 'TOKEN_INVALID')
+      }
     })
 
     it('should refuse a token whose mapped subject is missing (401)', async () => {

@@ -1,10 +1,10 @@
 import Fastify from 'fastify'
 import { keelAuth } from 'fastify-keel/auth'
-import { keelResourceServer } from 'fastify-keel/resource-server'
+import { type KeelIssuerOptions, keelResourceServer } from 'fastify-keel/resource-server'
 import { describe, expect, it } from 'vitest'
 import { hsSecret } from './fixtures.js'
 
-const idp = {
+const idp: KeelIssuerOptions = {
   issuer: 'https://idp.example.com/',
   jwksUri: 'https://idp.example.com/jwks',
   audience: 'api',
@@ -83,6 +83,7 @@ const bad: Array<[string, Record<string, unknown>, string]> = [
     { issuers: [{ ...idp, fetchTimeout: 'soon' }] },
     'KEEL_ERR_AUTH_INVALID_ISSUERS',
   ],
+  ['a bad audienceClaim', { issuers: [{ ...idp, audienceClaim: 'client id' }] }, 'KEEL_ERR_AUTH_INVALID_ISSUERS'],
   ['a tiny maxJwksBytes', { issuers: [{ ...idp, maxJwksBytes: 10 }] }, 'KEEL_ERR_AUTH_INVALID_ISSUERS'],
   [
     'a clockTolerance over 5 minutes',

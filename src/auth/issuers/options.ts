@@ -34,6 +34,12 @@ export interface KeelIssuerOptions {
   discovery?: boolean
   /** Accepted audience(s): the token's `aud` (a string or a list) must contain one of them. Required. */
   audience: string | string[]
+  /**
+   * The claim that holds the audience, for providers whose access tokens have none in `aud`: `'client_id'` for
+   * Amazon Cognito. Required in every token; `request.user.aud` is its value.
+   * @default 'aud'
+   */
+  audienceClaim?: string
   /** The only algorithms accepted, whatever a token's header says, e.g. `['RS256']`. Required. */
   algorithms: KeelIssuerAlgorithm[]
   /**
@@ -72,6 +78,7 @@ export interface ResolvedIssuer {
   /** Where its keys are: the JWKS itself, or the discovery document that names it. */
   readonly keysFrom: { readonly kind: 'jwks' | 'discovery'; readonly url: string }
   readonly audience: readonly string[]
+  readonly audienceClaim: string
   readonly algorithms: readonly KeelIssuerAlgorithm[]
   readonly typ: string | undefined
   readonly mapClaims: MapClaims
@@ -99,6 +106,7 @@ const FIELDS = [
   'jwksUri',
   'discovery',
   'audience',
+  'audienceClaim',
   'algorithms',
   'typ',
   'claims',
@@ -111,6 +119,7 @@ const FIELDS = [
 const CODE = 'KEEL_ERR_AUTH_INVALID_ISSUERS' as const
 const MAX_ISSUERS = 20
 /** A `typ` header value: a media type without parameters. */
+const CLAIM_NAME = /^[A-Za-z0-9_:.-]{1,64}$/
 const TYP = /^[A-Za-z0-9!#$&^_.+-]{1,64}(?:\/[A-Za-z0-9!#$&^_.+-]{1,64})?$/
 
 /** Whether keel may fetch from this URL: HTTPS, or plain HTTP to a loopback address (tests, a local IdP). */
@@ -201,6 +210,11 @@ function resolveIssuer(read: OptionsReader, raw: unknown, path: string): Resolve
     keysFrom: Object.freeze(keysFrom),
     audience,
     algorithms: algorithms as readonly KeelIssuerAlgorithm[],
+    audienceClaim: read.string(`${path}.audienceClaim`, o.audienceClaim, 'aud', {
+      ...invalid,
+      pattern: CLAIM_NAME,
+      fix: "pass a claim name such as 'client_id'",
+    }),
     typ,
     mapClaims: compileClaimMapping(read, `${path}.claims`, o.claims),
     minCacheTtlMs,

@@ -65,12 +65,19 @@ function claimedIssuer(token: string): string | undefined {
   }
 }
 
+/** Whether a token's audience claim (a string or a list of strings) names one of the accepted audiences. */
+function hasAudience(value: unknown, accepted: readonly string[]): boolean {
+  if (typeof value === 'string') return accepted.includes(value)
+  return Array.isArray(value) && value.some((item) => typeof item === 'string' && accepted.includes(item))
+}
+
 function createVerifier(issuer: ResolvedIssuer, keys: RemoteKeys, parts: IssuerVerifierParts): IssuerVerifier {
   const { jose, authError, clockToleranceMs } = parts
   const toleranceSeconds = clockToleranceMs / 1000
+  const ownAudienceClaim = issuer.audienceClaim === 'aud' ? undefined : issuer.audienceClaim
   const options = Object.freeze({
     issuer: issuer.issuer,
-    audience: [...issuer.audience],
+    ...(ownAudienceClaim === undefined ? { audience: [...issuer.audience] } : {}),
     algorithms: [...issuer.algorithms],
     clockTolerance: toleranceSeconds,
     requiredClaims: ['exp', 'iat'],
@@ -94,6 +101,8 @@ function createVerifier(issuer: ResolvedIssuer, keys: RemoteKeys, parts: IssuerV
     }
     const { iat, exp } = payload as { iat: number; exp: number }
     if (iat > Date.now() / 1000 + toleranceSeconds) throw authError('TOKEN_INVALID')
+    const audience = ownAudienceClaim === undefined ? payload.aud : payload[ownAudienceClaim]
+    if (ownAudienceClaim !== undefined && !hasAudience(audience, issuer.audience)) throw authError('TOKEN_INVALID')
     // Frozen before a claim reader of the user's sees it; the cache hands it to every request with this token.
     deepFreeze(payload)
     let mapped: ReturnType<ResolvedIssuer['mapClaims']>
@@ -103,7 +112,7 @@ function createVerifier(issuer: ResolvedIssuer, keys: RemoteKeys, parts: IssuerV
       throw authError('TOKEN_INVALID', undefined, { cause: error })
     }
     if (mapped === undefined) throw authError('TOKEN_INVALID')
-    const user = { ...payload, ...mapped }
+    const user = { ...payload, aud: audience, ...mapped }
     deepFreeze(user)
     return {
       user: user as unknown as KeelAuthUser,
