@@ -38,6 +38,8 @@ describe('auth', () => {
         'jwks',
         'realm',
         'verifyCache',
+        'issuers',
+        'issuersHealthCheck',
       ]
       for (const option of options) expect(docs).toMatch(new RegExp(`### \`${option}\`\\n\\n(Required|Default )`))
     })

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readDocs } from '../helpers/docs-tables.js'
 import { bearer, hsSecret } from './fixtures.js'
+import { makeKey, startStandIn } from './idp/stand-in.js'
 
 // The recipes of docs/auth.md marked `<!-- recipe: <name> … -->` run here as written: each is copied into a
 // module (under .data/, ignored by git, lint and tsc), which is imported and its `app` driven with inject.
@@ -74,6 +75,35 @@ describe('auth', () => {
         expect(deleted.statusCode).toBe(204)
       } finally {
         await app.close()
+      }
+    }, 30_000)
+
+    it('should run the resource-server recipe against a local identity provider', async () => {
+      const idp = await startStandIn([makeKey('RS256', 'idp-1')], 'https://api.example.com')
+      process.env.OIDC_ISSUER = idp.issuer
+      process.env.API_AUDIENCE = idp.audience
+      const app = await load('resource-server')
+      try {
+        const me = await app.inject({ url: '/me', headers: bearer(idp.token({ roles: ['admin'] })) })
+        expect(me.json()).toEqual({ sub: 'idp-user-1', roles: ['admin'] })
+        const denied = await app.inject({
+          method: 'DELETE',
+          url: '/users/u2',
+          headers: bearer(idp.token({ scope: 'users:read' })),
+        })
+        expect(denied.statusCode).toBe(403)
+        const allowed = await app.inject({
+          method: 'DELETE',
+          url: '/users/u2',
+          headers: bearer(idp.token({ scope: 'users:read users:delete' })),
+        })
+        expect(allowed.statusCode).toBe(204)
+        expect(idp.fetches).toEqual({ discovery: 1, jwks: 1 })
+      } finally {
+        await app.close()
+        await idp.close()
+        delete process.env.OIDC_ISSUER
+        delete process.env.API_AUDIENCE
       }
     }, 30_000)
 
