@@ -9,6 +9,8 @@ import { toValidationIssues } from './validation.js'
 export interface Problem {
   readonly status: number
   readonly code: string
+  /** The error's own problem type URI (an `HttpError`'s `type`); `undefined`: derived from the code. */
+  readonly type: string | undefined
   readonly detail: string
   readonly extensions: Readonly<Record<string, unknown>> | undefined
   readonly headers: Readonly<Record<string, unknown>> | undefined
@@ -18,13 +20,14 @@ export interface Problem {
 }
 
 /** The optional parts of a {@link Problem}. */
-export type ProblemParts = Partial<Pick<Problem, 'extensions' | 'headers' | 'issues' | 'operational'>>
+export type ProblemParts = Partial<Pick<Problem, 'type' | 'extensions' | 'headers' | 'issues' | 'operational'>>
 
 /** The one constructor of a {@link Problem}: every field present, so every problem has one shape. */
 export function problem(status: number, code: string, detail: string, parts: ProblemParts = {}): Problem {
   return {
     status,
     code,
+    type: parts.type,
     detail,
     extensions: parts.extensions,
     headers: parts.headers,
@@ -177,6 +180,7 @@ export function classify(error: unknown, reply: FastifyReply, exposeAll: boolean
   if (isHttpError(error)) {
     const status = error.statusCode
     return problem(status, error.code, error.expose || exposeAll ? error.message : statusTitle(status), {
+      type: error.type,
       extensions: error.extensions,
       headers: error.headers,
       operational: error.operational,

@@ -31,6 +31,12 @@ export interface HttpErrorOptions {
    * without a stack. Decided by the code that raises the error. @default status === 503
    */
   operational?: boolean
+  /**
+   * The problem type URI, for a registered type such as
+   * `https://iana.org/assignments/http-problem-types#quota-exceeded`; it wins over `typeBaseUri`.
+   * @default `about:blank`, or `typeBaseUri` plus the code
+   */
+  type?: string
   /** The underlying error, kept for logs and never sent to the client. */
   cause?: unknown
 }
@@ -70,6 +76,8 @@ export class HttpError extends Error {
   readonly expose: boolean
   /** Whether this is an expected failure, logged at `warn` without a stack. */
   readonly operational: boolean
+  /** The problem type URI of the error, when it has its own. */
+  readonly type: string | undefined
 
   constructor(statusCode: number, detail?: string, options: HttpErrorOptions = {}) {
     if (!Number.isInteger(statusCode) || statusCode < 400 || statusCode > 599) {
@@ -89,6 +97,7 @@ export class HttpError extends Error {
     this.headers = options.headers ?? {}
     this.expose = options.expose ?? statusCode < 500
     this.operational = options.operational ?? statusCode === 503
+    this.type = options.type
   }
 
   /** HTTP status; alias of `statusCode` (RFC 9457 calls it `status`). */

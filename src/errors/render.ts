@@ -55,7 +55,7 @@ export function toDocument(
   requestId: string,
 ): ProblemDocument {
   const document: ProblemDocument = {
-    type: typeOf(config, problem.code),
+    type: problem.type ?? typeOf(config, problem.code),
     title: statusTitle(problem.status),
     status: problem.status,
     detail: problem.detail,

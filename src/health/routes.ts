@@ -1,5 +1,12 @@
 // The two probes, in a child context of their own: `<prefix>/live` and `<prefix>/ready`.
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, LogLevel } from 'fastify'
+import type {
+  FastifyBaseLogger,
+  FastifyContextConfig,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  LogLevel,
+} from 'fastify'
 import type { HealthCheckEntry, HealthDocument, Readiness } from './checks.js'
 import type { ResolvedHealthOptions } from './options.js'
 import { HEALTH_JSON, liveRouteSchema, readyRouteSchema } from './schemas.js'
@@ -12,6 +19,8 @@ const pressureComponents: Readonly<Record<string, readonly [string, string | und
   heapUsedBytes: ['memory:heapUsed', 'bytes'],
   rssBytes: ['memory:rss', 'bytes'],
 }
+
+type PressureHandler = (request: FastifyRequest, reply: FastifyReply, type: string, value: number | undefined) => void
 
 interface Pressure {
   readonly type: string
@@ -89,8 +98,9 @@ export async function registerProbes(
 
   // Health routes are not shed by under-pressure: its per-route handler only records the pressure, and the probe
   // answers with a health document instead.
-  const routeConfig = {
-    rateLimit: false as const,
+  // `rateLimit: false` keeps the probes unlimited: the signal keelSecurity and @fastify/rate-limit both read.
+  const routeConfig: FastifyContextConfig & { rateLimit: false; pressureHandler: PressureHandler } = {
+    rateLimit: false,
     pressureHandler(request: FastifyRequest, _reply: FastifyReply, type: string, value: number | undefined) {
       ;(request as ProbeRequest)[kPressure] = { type, value }
     },

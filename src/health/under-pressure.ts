@@ -1,11 +1,13 @@
 import underPressure from '@fastify/under-pressure'
 import type { FastifyInstance } from 'fastify'
 import { HttpError } from '../errors/http-error.js'
+import { TEMPORARY_REDUCED_CAPACITY_TYPE } from '../internal/problem-types.js'
 import { type ResolvedHealthOptions, read } from './options.js'
 
 function overloadedErrorClass(retryAfter: number) {
   const options = {
     code: 'SERVICE_OVERLOADED',
+    type: TEMPORARY_REDUCED_CAPACITY_TYPE,
     expose: true,
     // Shedding is deliberate: one short warn line per refused request, no stack.
     operational: true,

@@ -78,7 +78,11 @@ describe('health', () => {
       expect(res.statusCode).toBe(503)
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
       expect(res.headers['retry-after']).toBe('7')
-      expect(res.json()).toMatchObject({ status: 503, code: 'SERVICE_OVERLOADED' })
+      expect(res.json()).toMatchObject({
+        status: 503,
+        code: 'SERVICE_OVERLOADED',
+        type: 'https://iana.org/assignments/http-problem-types#temporary-reduced-capacity',
+      })
     })
 
     it('should keep answering the probes with health documents when keelErrors is registered', async () => {
