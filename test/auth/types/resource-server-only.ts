@@ -52,10 +52,8 @@ await app.register(keelResourceServer, { issuers: [{ ...issuer, algorithms: ['HS
 // @ts-expect-error issuers are required
 await app.register(keelResourceServer, {})
 // @ts-expect-error an issuer needs an audience
-await app.register(keelResourceServer, {
-  issuers: [{ issuer: 'https://idp.test/', discovery: true, algorithms: ['RS256'] }],
-})
+const withoutAudience: KeelIssuerOptions = { issuer: 'https://idp.test/', discovery: true, algorithms: ['RS256'] }
 // @ts-expect-error keelResourceServer has no signing options
 await app.register(keelResourceServer, { issuers: [issuer], secret: 'x'.repeat(32) })
 
-export { refused }
+export { refused, withoutAudience }
