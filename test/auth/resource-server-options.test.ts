@@ -125,6 +125,21 @@ describe('auth', () => {
       )
     })
 
+    it("should accept Fastify's register options and refuse a typo with the name it meant", async () => {
+      expect(
+        await rejects('rs', { issuers: [idp], logLevel: 'warn', prefix: '/api', logSerializers: {} }),
+      ).toBeUndefined()
+      const error = await rejects('rs', { issuers: [idp], clockTolerence: '5s' })
+      expect(error?.code).toBe('KEEL_ERR_AUTH_INVALID_OPTION')
+      expect(error?.message).toMatch(
+        /^fastify-keel\/resource-server: option "clockTolerence" is unknown, got "5s"; did you mean "clockTolerance"\?/,
+      )
+      const nested = await rejects('rs', { issuers: [{ ...idp, minCacheTTL: '1m' }] })
+      expect(nested?.message).toMatch(
+        /option "issuers\[0\]\.minCacheTTL" is unknown, got "1m"; did you mean "issuers\[0\]\.minCacheTtl"\?/,
+      )
+    })
+
     it("should refuse an identity provider that has keel's own issuer", async () => {
       expect((await rejects('auth', { issuers: [{ ...idp, issuer: 'https://api.test' }] }))?.code).toBe(
         'KEEL_ERR_AUTH_INVALID_ISSUERS',
