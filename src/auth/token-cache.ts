@@ -13,6 +13,8 @@ export interface VerifiedToken {
   readonly issuedAt: number
   /** Last ms at which the token is accepted: `exp` × 1000 plus `clockTolerance`. */
   readonly expiresAt: number
+  /** The session of the token (its `sid` claim), checked with session-bound access tokens. */
+  readonly sid: string | undefined
 }
 
 /** A bounded cache of verified tokens; `size` 0 keeps nothing. */

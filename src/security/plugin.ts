@@ -8,6 +8,7 @@ import type {
 } from 'fastify'
 import fp from 'fastify-plugin'
 import { allowsAnyOrigin, registerCors } from './cors.js'
+import { corsPolicyOf } from './cors-policy.js'
 import { failureLimitHooks, kFailureFallback, kFailureKey } from './failure-limit.js'
 import { keelHelmetDefaults, mergeHelmetOptions, responseHeaders, routeHeadersHook } from './headers.js'
 import {
@@ -55,6 +56,7 @@ const plugin: FastifyPluginAsync<KeelSecurityOptions> = async (app, opts) => {
   const config = resolveOptions(opts)
   assertFirstRegistration(app, config)
   app.decorate(kRegistered, true)
+  app.decorate('corsPolicy', corsPolicyOf(config.cors))
   app.decorateRequest(kFailureKey, null)
   app.decorateRequest(kFailureFallback, false)
 
