@@ -51,7 +51,7 @@ function checkSubject(sub: unknown, where: string): string {
   return sub
 }
 
-const seconds = (ms: number) => Math.max(0, Math.floor(ms / 1000))
+const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000))
 
 /** What `app.tokens` is built from. */
 export interface TokensParts {
@@ -146,7 +146,7 @@ export function createTokens(parts: TokensParts): KeelTokens {
       return failedRotation(result)
     },
 
-    async revoke(refreshToken: string, options?: { sub?: string }): Promise<boolean> {
+    async revoke(refreshToken: string | undefined, options?: { sub?: string }): Promise<boolean> {
       const sub =
         options?.sub === undefined ? undefined : checkSubject(options.sub, 'app.tokens.revoke(token, { sub })')
       if (typeof refreshToken !== 'string' || !REFRESH_TOKEN.test(refreshToken)) return false

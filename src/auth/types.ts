@@ -103,11 +103,11 @@ export interface KeelTokens {
   rotate(refreshToken: string | undefined): Promise<TokenPair>
   /**
    * Ends the session of this refresh token (its family). Resolves `true` when a session was revoked and `false`
-   * when nothing was: the token is malformed or unknown, or, with `{ sub }`, belongs to another subject (a
-   * silent no-op, so logout stays idempotent and reveals nothing about other users' tokens).
-   * @example await app.tokens.revoke(request.body.refreshToken, { sub: request.user.sub })
+   * when nothing was: the token is missing, malformed or unknown, or, with `{ sub }`, belongs to another subject
+   * (a silent no-op, so logout stays idempotent and reveals nothing about other users' tokens).
+   * @example await app.tokens.revoke(app.tokens.fromRequest(request), { sub: request.user.sub })
    */
-  revoke(refreshToken: string, options?: { sub?: string }): Promise<boolean>
+  revoke(refreshToken: string | undefined, options?: { sub?: string }): Promise<boolean>
   /** Logs `sub` out everywhere: every refresh token and every access token issued before now. */
   revokeAll(sub: string): Promise<void>
   /**

@@ -59,7 +59,7 @@ describe('auth', () => {
           headers: bearer(next.accessToken),
           payload: { refreshToken: next.refreshToken },
         })
-        expect(logout.statusCode).toBe(204)
+        expect(logout.statusCode, logout.body).toBe(204)
         const wrong = await app.inject({
           method: 'POST',
           url: '/auth/login',

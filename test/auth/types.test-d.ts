@@ -52,7 +52,7 @@ describe('auth types', () => {
     app.tokens.issue({ sub: 1, tenantId: 't' })
     // @ts-expect-error declared claims keep their type
     app.tokens.issue({ sub: 'u1', tenantId: 7 })
-    expectTypeOf(app.tokens.rotate).parameter(0).toEqualTypeOf<string>()
+    expectTypeOf(app.tokens.rotate).parameter(0).toEqualTypeOf<string | undefined>()
     expectTypeOf(app.tokens.revokeAll).returns.toEqualTypeOf<Promise<void>>()
     expectTypeOf(app.tokens.revoke('t', { sub: 'u1' })).toEqualTypeOf<Promise<boolean>>()
     expectTypeOf(app.tokens.checkStore()).toEqualTypeOf<Promise<void>>()
