@@ -154,7 +154,7 @@ function sessionSuite(makeStore: StoreFactory): void {
     const sub = user()
     const first = await a.tokens.issue({ sub, roles: [] })
     expect(first).toMatchObject({ expiresIn: 900, refreshTokenExpiresIn: 1800, sessionExpiresIn: 3600 })
-    const [{ expiresAt: end }] = (await b.tokens.sessions(sub)) as [{ expiresAt: number }]
+    const end = (await b.tokens.sessions(sub))[0]!.expiresAt
     vi.setSystemTime(end - 35 * minute)
     const second = await b.tokens.rotate(first.refreshToken)
     expect(second).toMatchObject({ expiresIn: 900, refreshTokenExpiresIn: 1800, sessionExpiresIn: 2100 })
