@@ -11,7 +11,7 @@ import type { KeelCorsPolicy } from '../security/cors-policy.js'
 /** The origins trusted to send the refresh cookie cross-origin: keelSecurity's, when it allows credentials. */
 export function trustedOrigins(policy: KeelCorsPolicy | undefined): ReadonlySet<string> {
   if (policy === undefined || !policy.credentials || policy.origins === '*') return new Set()
-  return policy.origins
+  return new Set(policy.origins)
 }
 
 /** Whether `request` passes the check; `trusted` is read on each call (it is resolved when the app is ready). */

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyContextConfig } from 'fastify'
 import {
+  type KeelCorsPolicy,
   type KeelFailureLimitOptions,
   type KeelRedisClient,
   type KeelRouteSecurityConfig,
@@ -63,3 +64,7 @@ SECURITY_ERROR_CODES.RATE_LIMITED = { status: 400, when: '' }
 
 // @fastify/rate-limit's decorators are there, bound to keel's counters.
 app.get('/custom', { config: { rateLimit: false }, onRequest: app.rateLimit({ max: 1 }) }, async () => 'ok')
+
+// The typed contract other plugins read.
+expectTypeOf(app.corsPolicy).toEqualTypeOf<KeelCorsPolicy>()
+expectTypeOf(app.corsPolicy.origins).toEqualTypeOf<ReadonlySet<string> | '*'>()
