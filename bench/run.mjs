@@ -30,7 +30,17 @@ const childScript = join(packageDir, 'bench-child.js')
 const ORIGIN = 'https://app.example.com'
 
 /** Scenario names in table order; must match bench/servers.ts and bench/rotation.ts. */
-export const MAIN = ['bare', 'hand-wired', 'hand-wired+jwt', 'express', 'keel', 'keel+auth', 'keel list', 'keel 404']
+export const MAIN = [
+  'bare',
+  'hand-wired',
+  'hand-wired+jwt',
+  'express',
+  'keel',
+  'keel+auth',
+  'keel+auth (session-bound)',
+  'keel list',
+  'keel 404',
+]
 export const ROTATION = ['rotate memory', 'rotate redis']
 export const ABLATION = [
   'bare',
