@@ -40,6 +40,8 @@ export const MAIN = [
   'keel+auth (session-bound)',
   'keel list',
   'keel 404',
+  'keel legacy headers',
+  'keel 3 policies',
 ]
 export const ROTATION = ['rotate memory', 'rotate redis']
 export const ABLATION = [

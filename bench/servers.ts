@@ -125,12 +125,18 @@ const authOptions = {
   accessTokens: 'stateless',
 } satisfies KeelAuthOptions
 
-async function keelApp(auth: KeelAuthOptions | false): Promise<FastifyInstance> {
+async function keelApp(auth: KeelAuthOptions | false, security: KeelSecurityOptions = securityOptions) {
   const { keel } = await import('fastify-keel')
   const app = bareApp()
-  await app.register(keel, { security: securityOptions, pagination: true, auth })
+  await app.register(keel, { security, pagination: true, auth })
   return app
 }
+
+/** The security options of `keel` with other rate-limit settings. */
+const withRateLimit = (rateLimit: KeelSecurityOptions['rateLimit']): KeelSecurityOptions => ({
+  ...securityOptions,
+  rateLimit,
+})
 
 async function bearer(app: FastifyInstance): Promise<Record<string, string>> {
   await app.ready()
@@ -274,6 +280,29 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
       async (request) => paginate(users, 100, request.query),
     )
     return fastifyServer(app, { path: '/users?page=1&limit=20', headers: await bearer(app) })
+  },
+
+  // The rate-limit scenarios: the headers of keel < 0.1 (`keel` sends the standard RateLimit fields), and three
+  // policies (a sliding window, a fixed one and one keyed by a header) checked together on every request.
+  async 'keel legacy headers'() {
+    const app = await keelApp(false, withRateLimit({ max: RATE_LIMIT_MAX, headers: 'legacy' }))
+    app.get('/', { schema: helloSchema }, hello)
+    return fastifyServer(app)
+  },
+
+  async 'keel 3 policies'() {
+    const app = await keelApp(
+      false,
+      withRateLimit({
+        policies: [
+          { name: 'burst', max: RATE_LIMIT_MAX, timeWindow: '1 s', algorithm: 'sliding' },
+          { name: 'hourly', max: RATE_LIMIT_MAX, timeWindow: '1 hour' },
+          { name: 'per-origin', max: RATE_LIMIT_MAX, keyGenerator: (request) => request.headers.origin },
+        ],
+      }),
+    )
+    app.get('/', { schema: helloSchema }, hello)
+    return fastifyServer(app)
   },
 
   async 'keel 404'() {

@@ -1,9 +1,4 @@
-// The root entry: the `keel` preset (also the default export) and every public name of every subpath.
-export * from './auth/index.js'
-export * from './errors/index.js'
-export * from './health/index.js'
-export * from './pagination/index.js'
+// The root entry: the `keel` preset and its own API, nothing else. Each plugin's names, and the types of its
+// decorators (`app.authenticate`, `app.health`, …), come with its subpath, so they are typed only where they exist.
 export * from './preset/index.js'
 export { keel as default } from './preset/index.js'
-export * from './request-id/index.js'
-export * from './security/index.js'

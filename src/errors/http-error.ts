@@ -26,6 +26,17 @@ export interface HttpErrorOptions {
   headers?: Record<string, string>
   /** Whether `detail` may be shown to the client. @default status < 500 */
   expose?: boolean
+  /**
+   * A deliberate, expected failure (load shedding, a dependency known to be down): logged at `warn` in one line,
+   * without a stack. Decided by the code that raises the error. @default status === 503
+   */
+  operational?: boolean
+  /**
+   * The problem type URI, for a registered type such as
+   * `https://iana.org/assignments/http-problem-types#quota-exceeded`; it wins over `typeBaseUri`.
+   * @default `about:blank`, or `typeBaseUri` plus the code
+   */
+  type?: string
   /** The underlying error, kept for logs and never sent to the client. */
   cause?: unknown
 }
@@ -63,6 +74,10 @@ export class HttpError extends Error {
   readonly headers: Readonly<Record<string, string>>
   /** Whether `message` may be shown to clients. */
   readonly expose: boolean
+  /** Whether this is an expected failure, logged at `warn` without a stack. */
+  readonly operational: boolean
+  /** The problem type URI of the error, when it has its own. */
+  readonly type: string | undefined
 
   constructor(statusCode: number, detail?: string, options: HttpErrorOptions = {}) {
     if (!Number.isInteger(statusCode) || statusCode < 400 || statusCode > 599) {
@@ -81,6 +96,8 @@ export class HttpError extends Error {
     this.extensions = options.extensions ?? {}
     this.headers = options.headers ?? {}
     this.expose = options.expose ?? statusCode < 500
+    this.operational = options.operational ?? statusCode === 503
+    this.type = options.type
   }
 
   /** HTTP status; alias of `statusCode` (RFC 9457 calls it `status`). */

@@ -19,3 +19,8 @@ export {
   type ValidationIssue,
   type ValidationLocation,
 } from './problem.js'
+export {
+  type KeelProblemServerOptions,
+  type ProblemServerOptions,
+  problemServerOptions,
+} from './server-options.js'

@@ -25,6 +25,14 @@ export interface KeelErrorsOptions {
    * @default undefined
    */
   transform?: (problem: ProblemDocument, error: unknown, request: FastifyRequest) => ProblemDocument
+  /**
+   * Validate request bodies as sent, without type coercion: `{"name": 123}` fails a string schema instead of
+   * becoming `"123"`, and `["admin"]` fails a string schema instead of becoming `"admin"`. Querystring, params and
+   * headers keep Fastify's coercion. Uses Fastify's own validator (`@fastify/ajv-compiler`) with your `ajv` options;
+   * a validator compiler you set yourself (`setValidatorCompiler`) still wins where you set it.
+   * @default false
+   */
+  strictBody?: boolean
 }
 
 /** Options after validation. */
@@ -32,9 +40,10 @@ export interface ResolvedErrorsOptions {
   readonly exposeInternalErrors: boolean
   readonly typeBaseUri: string | undefined
   readonly transform: KeelErrorsOptions['transform'] | undefined
+  readonly strictBody: boolean
 }
 
-const KNOWN = ['exposeInternalErrors', 'typeBaseUri', 'transform']
+const KNOWN = ['exposeInternalErrors', 'typeBaseUri', 'transform', 'strictBody']
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/
 /** The validators and error constructor of this plugin. */
 export const read = optionsReader('errors', 'KEEL_ERR_ERRORS_INVALID_OPTION')
@@ -56,5 +65,6 @@ export function resolveErrorsOptions(opts: unknown): ResolvedErrorsOptions {
     exposeInternalErrors: read.boolean('exposeInternalErrors', o.exposeInternalErrors, false),
     typeBaseUri: typeBaseUri?.replace(/\/+$/, ''),
     transform: read.func<NonNullable<KeelErrorsOptions['transform']>>('transform', o.transform),
+    strictBody: read.boolean('strictBody', o.strictBody, false),
   })
 }

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { buildErrorHandler, buildNotFoundHandler } from './handler.js'
 import { type KeelErrorsOptions, read, resolveErrorsOptions } from './options.js'
 import { PROBLEM_DETAILS_ID, ProblemDetailsSchema } from './problem.js'
+import { strictBodyValidatorFactory } from './strict-body.js'
 
 const kRegistered = Symbol.for('fastify-keel.errors.registered')
 
@@ -17,6 +18,7 @@ const plugin: FastifyPluginAsync<KeelErrorsOptions> = async (app, opts) => {
   }
   app.decorate(kRegistered as unknown as string, true)
 
+  if (config.strictBody) app.setSchemaController({ compilersFactory: { buildValidator: strictBodyValidatorFactory() } })
   if (app.getSchema(PROBLEM_DETAILS_ID) === undefined) app.addSchema(ProblemDetailsSchema)
 
   app.setErrorHandler(buildErrorHandler(config))
@@ -38,7 +40,7 @@ const plugin: FastifyPluginAsync<KeelErrorsOptions> = async (app, opts) => {
  * context's own `setErrorHandler` still wins inside that context; what it rethrows is rendered here.
  *
  * @param options `exposeInternalErrors` (default `false`), `typeBaseUri` (default: `type` is `about:blank`),
- *   `transform` (default none)
+ *   `transform` (default none), `strictBody` (default `false`)
  * @example
  * const app = Fastify({ logger: true })
  * await app.register(keelErrors, { typeBaseUri: 'https://errors.example.com' })

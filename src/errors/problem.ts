@@ -24,7 +24,10 @@ export interface ValidationIssue {
  * @see docs/errors.md
  */
 export interface ProblemDocument {
-  /** `about:blank`, or `${typeBaseUri}/${code-in-kebab-case}` when `typeBaseUri` is set. */
+  /**
+   * The error's own problem type (an `HttpError` `type`, e.g. a registered IANA one), else `about:blank`, or
+   * `${typeBaseUri}/${code-in-kebab-case}` when `typeBaseUri` is set.
+   */
   type: string
   /** The reason phrase of `status`, e.g. `Not Found`. */
   title: string

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { describeValue, KeelConfigError } from '../internal/config-error.js'
-import { isTimerValue } from './options.js'
+import { describeValue } from '../internal/config-error.js'
+import { optionsReader } from '../internal/options.js'
 import { sanitizeOutput } from './sanitize.js'
 
 /** `pass`, `warn` or `fail`, as in the IETF "Health Check Response Format for HTTP APIs" draft. */
@@ -42,8 +42,8 @@ type HealthCheckReturn = HealthCheckResult | undefined | void
 export interface HealthCheckOptions {
   /** A failing critical check makes readiness `fail` (503); a non-critical one only `warn` (200). @default true */
   critical?: boolean
-  /** Timeout (ms) after which the check counts as failed. @default the plugin's `checkTimeout` (2000) */
-  timeout?: number
+  /** Timeout after which the check counts as failed (ms, or a string such as `'1s'`). @default the plugin's `checkTimeout` (2000) */
+  timeout?: number | string
   /** Releases the check's own resources (e.g. `() => redis.quit()`); called in the app's `onClose`. @default undefined */
   onClose?: () => unknown
 }
@@ -55,7 +55,10 @@ export interface HealthCheckEntry {
   time: string
   observedValue?: number | string | boolean
   observedUnit?: string
-  /** Why the check failed or warned: a scrubbed message, never a stack or a connection string. */
+  /**
+   * Why the check failed: `failed`, `timed out` or `returned an unknown status`; with the plugin's `details` option,
+   * the scrubbed message (never a stack or a connection string).
+   */
   output?: string
 }
 
@@ -83,6 +86,11 @@ export interface ReadinessResult {
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}$/
 
 const unknownStatusOutput = "check returned an unknown status (expected 'pass', 'warn' or 'fail')"
+/** What an unauthenticated probe says about a failure without the `details` option. */
+const GENERIC = Object.freeze({ failed: 'failed', timedOut: 'timed out' })
+
+const read = optionsReader('health', 'KEEL_ERR_HEALTH_INVALID_CHECK')
+const CHECK_OPTIONS = ['critical', 'timeout', 'onClose']
 
 function isHealthStatus(value: unknown): value is HealthStatus {
   return value === 'pass' || value === 'warn' || value === 'fail'
@@ -92,10 +100,6 @@ function isObservedValue(value: unknown): value is number | string | boolean {
   return (
     (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'string' || typeof value === 'boolean'
   )
-}
-
-function invalidCheck(message: string): KeelConfigError {
-  return new KeelConfigError('KEEL_ERR_HEALTH_INVALID_CHECK', message)
 }
 
 class CheckTimeoutError extends Error {
@@ -112,6 +116,7 @@ export class Readiness {
   readonly #cacheTtl: number
   readonly #version: string | undefined
   readonly #log: FastifyBaseLogger
+  readonly #details: boolean
   #cached: { expires: number; result: ReadinessResult } | undefined
   #running: Promise<ReadinessResult> | undefined
   #generation = 0
@@ -120,56 +125,45 @@ export class Readiness {
     checkTimeout: number
     cacheTtl: number
     version: string | undefined
+    details: boolean
     log: FastifyBaseLogger
   }) {
     this.#defaultTimeout = options.checkTimeout
     this.#cacheTtl = options.cacheTtl
     this.#version = options.version
+    this.#details = options.details
     this.#log = options.log
   }
 
   add(name: unknown, run: unknown, options: HealthCheckOptions | undefined): void {
     if (typeof name !== 'string' || !namePattern.test(name)) {
-      throw invalidCheck(
+      throw read.misuse(
+        'KEEL_ERR_HEALTH_INVALID_CHECK',
         `app.health.addCheck name must be 1-100 characters of letters, digits and _.:/- (starting with a letter or digit), got ${describeValue(name)}`,
+        'name the check e.g. "database" or "cache:redis"',
       )
     }
     if (this.#checks.has(name)) {
-      throw new KeelConfigError(
+      throw read.misuse(
         'KEEL_ERR_HEALTH_DUPLICATE_CHECK',
         `app.health.addCheck: a check named "${name}" exists`,
+        'give each check its own name',
       )
     }
     if (typeof run !== 'function') {
-      throw invalidCheck(`app.health.addCheck("${name}") needs a function, got ${describeValue(run)}`)
-    }
-    const opts = (options ?? {}) as Record<string, unknown>
-    if (typeof opts !== 'object' || opts === null) {
-      throw invalidCheck(`app.health.addCheck("${name}") options must be an object, got ${describeValue(options)}`)
-    }
-    const critical = opts.critical ?? true
-    if (typeof critical !== 'boolean') {
-      throw invalidCheck(
-        `app.health.addCheck("${name}") option "critical" must be a boolean, got ${describeValue(critical)}`,
+      throw read.misuse(
+        'KEEL_ERR_HEALTH_INVALID_CHECK',
+        `app.health.addCheck("${name}") needs a function, got ${describeValue(run)}`,
+        'pass an (async) function that throws when the dependency is down',
       )
     }
-    const timeout = opts.timeout ?? this.#defaultTimeout
-    if (!isTimerValue(timeout)) {
-      throw invalidCheck(
-        `app.health.addCheck("${name}") option "timeout" must be an integer number of ms ≥ 1, got ${describeValue(timeout)}`,
-      )
-    }
-    const onClose = opts.onClose
-    if (onClose !== undefined && typeof onClose !== 'function') {
-      throw invalidCheck(
-        `app.health.addCheck("${name}") option "onClose" must be a function, got ${describeValue(onClose)}`,
-      )
-    }
+    const path = `addCheck('${name}')`
+    const o = read.object(path, options, CHECK_OPTIONS)
     this.#checks.set(name, {
       run: run as HealthCheck,
-      critical,
-      timeout,
-      onClose: onClose as (() => unknown) | undefined,
+      critical: read.boolean(`${path}.critical`, o.critical, true),
+      timeout: read.duration(`${path}.timeout`, o.timeout, this.#defaultTimeout),
+      onClose: read.func<() => unknown>(`${path}.onClose`, o.onClose),
     })
     this.invalidate()
   }
@@ -259,16 +253,24 @@ export class Readiness {
       // Anything else (a BigInt, an object with a cycle) could break serialisation of the whole document.
       if (isObservedValue(result.observedValue)) entry.observedValue = result.observedValue
       if (typeof result.observedUnit === 'string') entry.observedUnit = result.observedUnit
-      if (result.output !== undefined) entry.output = sanitizeOutput(result.output)
+      const output = result.output === undefined ? undefined : sanitizeOutput(result.output)
       if (entry.status === 'fail') {
-        this.#log.warn({ check: name, critical: check.critical, output: entry.output }, 'health check failed')
+        this.#log.warn({ check: name, critical: check.critical, output }, 'health check failed')
       }
+      const shown = this.#details ? output : entry.status === 'fail' ? GENERIC.failed : undefined
+      if (shown !== undefined) entry.output = shown
       return entry
     } catch (err) {
       this.#log.warn({ err, check: name, critical: check.critical }, 'health check failed')
-      return { status: 'fail', time: new Date().toISOString(), output: sanitizeOutput(err) }
+      return { status: 'fail', time: new Date().toISOString(), output: this.#failureOutput(err) }
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  /** The output of a check that threw, rejected or timed out: generic unless `details`. */
+  #failureOutput(err: unknown): string {
+    if (this.#details) return sanitizeOutput(err)
+    return err instanceof CheckTimeoutError ? GENERIC.timedOut : GENERIC.failed
   }
 }

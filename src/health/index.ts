@@ -9,12 +9,7 @@ export type {
   HealthDocument,
   HealthStatus,
 } from './checks.js'
-export {
-  type HealthConfigErrorCode,
-  type HealthErrorCode,
-  healthConfigErrorCodes,
-  healthErrorCodes,
-} from './codes.js'
+export { HEALTH_CONFIG_CODES, HEALTH_ERROR_CODES, type HealthConfigCode, type HealthErrorCode } from './codes.js'
 export type { KeelHealthOptions, KeelHealthUnderPressureOptions } from './options.js'
 export { type KeelHealth, keelHealth, keelHealth as default } from './plugin.js'
 export { HEALTH_JSON, healthDocumentSchema } from './schemas.js'

@@ -1,13 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { describeValue, KeelConfigError } from '../internal/config-error.js'
+import { optionsReader } from '../internal/options.js'
 
 /**
- * Load-shedding limits, passed to `@fastify/under-pressure`. A limit of `0` turns that measurement off.
+ * Load-shedding limits, passed to `@fastify/under-pressure`. A limit of `0` turns that measurement off. Durations
+ * are milliseconds or a string such as `'500ms'`, `'10s'`.
  * @see docs/health.md
  */
 export interface KeelHealthUnderPressureOptions {
-  /** Mean event loop delay (ms) over one sample above which requests are shed. @default 1000 */
-  maxEventLoopDelay?: number
+  /** Mean event loop delay over one sample above which requests are shed (a duration). @default 1000 */
+  maxEventLoopDelay?: number | string
   /**
    * Event loop utilisation (0..1, measured per sample interval) above which requests are shed. Off by default:
    * a saturated but responsive server (e.g. under a benchmark) sits near 1.
@@ -18,14 +19,17 @@ export interface KeelHealthUnderPressureOptions {
   maxHeapUsedBytes?: number
   /** Resident set size (bytes) above which requests are shed. Depends on your container. @default 0 */
   maxRssBytes?: number
-  /** Seconds sent in `Retry-After` with a shed request. @default 10 */
-  retryAfter?: number
   /**
-   * How often (ms) the process is sampled; requests only compare numbers. At least 50: the delay histogram ticks every
-   * 10 ms, and an interval with no tick reads as an infinite delay.
+   * How long a shed client should wait (a duration of at least 1 s), sent in whole seconds as `Retry-After`.
+   * @default '10s'
+   */
+  retryAfter?: number | string
+  /**
+   * How often the process is sampled (a duration of at least 50 ms); requests only compare numbers. The delay
+   * histogram ticks every 10 ms, and an interval with no tick reads as an infinite delay.
    * @default 1000
    */
-  sampleInterval?: number
+  sampleInterval?: number | string
   /**
    * Called instead of shedding for routes under pressure (as in `@fastify/under-pressure`): return nothing to let
    * the request through, or send a reply yourself. Per route: `config: { pressureHandler }`.
@@ -40,7 +44,7 @@ export interface KeelHealthUnderPressureOptions {
 }
 
 /**
- * Options of {@link keelHealth}.
+ * Options of {@link keelHealth}. Durations are milliseconds or a string such as `'2s'`, `'5 seconds'`.
  * @see docs/health.md
  */
 export interface KeelHealthOptions {
@@ -50,14 +54,20 @@ export interface KeelHealthOptions {
   version?: string
   /** Load-shedding limits (`@fastify/under-pressure`), or `false` to not register it. @default {} (event loop delay 1000 ms) */
   underPressure?: false | KeelHealthUnderPressureOptions
-  /** Default timeout (ms) of one readiness check. @default 2000 */
-  checkTimeout?: number
-  /** How long (ms) a readiness result is reused; `0` runs the checks on every probe (concurrent probes still share one run). @default 1000 */
-  cacheTtl?: number
-  /** How long (ms) readiness reports `fail` before the server stops accepting connections. Set ~5000 under Kubernetes. @default 0 */
-  shutdownDelay?: number
+  /** Default timeout of one readiness check. @default 2000 */
+  checkTimeout?: number | string
+  /** How long a readiness result is reused; `0` runs the checks on every probe (concurrent probes still share one run). @default 1000 */
+  cacheTtl?: number | string
+  /** How long readiness reports `fail` before the server stops accepting connections. Set ~5000 under Kubernetes. @default 0 */
+  shutdownDelay?: number | string
   /** Install SIGTERM and SIGINT handlers that run `app.health.shutdown()`. @default false */
   handleSignals?: boolean
+  /**
+   * Put each failing check's scrubbed error message in the readiness document. Off, the unauthenticated probe says
+   * only which check failed and why in generic words (`failed`, `timed out`); the log always has the detail.
+   * @default false
+   */
+  details?: boolean
 }
 
 /** The validated, frozen load-shedding configuration. */
@@ -66,6 +76,7 @@ export interface ResolvedUnderPressure {
   readonly maxEventLoopUtilization: number
   readonly maxHeapUsedBytes: number
   readonly maxRssBytes: number
+  /** Whole seconds, as under-pressure and the `Retry-After` header take it. */
   readonly retryAfter: number
   readonly sampleInterval: number
   readonly pressureHandler: KeelHealthUnderPressureOptions['pressureHandler']
@@ -80,12 +91,13 @@ export interface ResolvedHealthOptions {
   readonly cacheTtl: number
   readonly shutdownDelay: number
   readonly handleSignals: boolean
+  readonly details: boolean
 }
 
-// setTimeout clamps larger values to 1 ms, which would turn a long timeout into none.
-const MAX_TIMER = 2 ** 31 - 1
+/** The validators and error constructor of this plugin. */
+export const read = optionsReader('health', 'KEEL_ERR_HEALTH_INVALID_OPTION')
 
-const topLevelKeys = new Set([
+const KNOWN = [
   'prefix',
   'version',
   'underPressure',
@@ -93,12 +105,9 @@ const topLevelKeys = new Set([
   'cacheTtl',
   'shutdownDelay',
   'handleSignals',
-  // register options Fastify itself reads
-  'logLevel',
-  'logSerializers',
-])
-
-const underPressureKeys = new Set([
+  'details',
+]
+const UNDER_PRESSURE_KNOWN = [
   'maxEventLoopDelay',
   'maxEventLoopUtilization',
   'maxHeapUsedBytes',
@@ -106,99 +115,62 @@ const underPressureKeys = new Set([
   'retryAfter',
   'sampleInterval',
   'pressureHandler',
-])
-
-const underPressureHints: Record<string, string> = {
-  exposeStatusRoute: 'keel serves `<prefix>/live` and `<prefix>/ready` instead',
-  healthCheck: 'use `app.health.addCheck()` instead',
-  healthCheckInterval: 'use `app.health.addCheck()` and `cacheTtl` instead',
+]
+/** under-pressure options keel replaces with its own: why each is refused. */
+const UNDER_PRESSURE_REPLACED: Readonly<Record<string, string>> = {
+  exposeStatusRoute: 'keel serves <prefix>/live and <prefix>/ready instead',
+  healthCheck: 'use app.health.addCheck() instead',
+  healthCheckInterval: 'use app.health.addCheck() and cacheTtl instead',
   customError: 'keel sends an HttpError with code SERVICE_OVERLOADED',
   message: 'keel sends an HttpError with code SERVICE_OVERLOADED',
 }
-
-function invalid(option: string, expected: string, value: unknown): KeelConfigError {
-  return new KeelConfigError(
-    'KEEL_ERR_HEALTH_INVALID_OPTION',
-    `keelHealth option "${option}" must be ${expected}, got ${describeValue(value)}`,
-  )
-}
-
-function integer(option: string, value: unknown, fallback: number, min: number, max = MAX_TIMER): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(option, `an integer from ${min} to ${max}`, value)
-  }
-  return value
-}
-
-function limit(option: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-    throw invalid(option, `a number from 0 to ${max} (0 turns it off)`, value)
-  }
-  return value
-}
+const PREFIX = /^(\/[A-Za-z0-9._~-]+)+$/
 
 function resolveUnderPressure(value: unknown): ResolvedUnderPressure | false {
   if (value === false) return false
-  if (value === undefined) value = {}
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid('underPressure', 'false or an object', value)
+  const path = 'underPressure'
+  const fix = 'pass false or an object of under-pressure limits'
+  if (value !== undefined && (typeof value !== 'object' || value === null))
+    throw read.error(path, 'must be false or an object', value, fix)
+  for (const key of Object.keys(value ?? {})) {
+    const replaced = UNDER_PRESSURE_REPLACED[key]
+    if (replaced !== undefined)
+      throw read.error(`${path}.${key}`, 'is not supported', (value as Record<string, unknown>)[key], replaced)
   }
-  const opts = value as Record<string, unknown>
-  for (const key of Object.keys(opts)) {
-    if (underPressureKeys.has(key)) continue
-    const hint = underPressureHints[key]
-    throw new KeelConfigError(
-      'KEEL_ERR_HEALTH_INVALID_OPTION',
-      `keelHealth option "underPressure.${key}" is not supported${hint === undefined ? '' : `: ${hint}`}`,
-    )
-  }
-  const pressureHandler = opts.pressureHandler
-  if (pressureHandler !== undefined && typeof pressureHandler !== 'function') {
-    throw invalid('underPressure.pressureHandler', 'a function', pressureHandler)
-  }
+  const o = read.object(path, value, UNDER_PRESSURE_KNOWN, { fix })
+  const retryAfter = read.duration(`${path}.retryAfter`, o.retryAfter, '10s', {
+    min: 1000,
+    max: 86_400_000,
+    fix: "pass a duration from 1 s to 1 day, e.g. '10s' (a number is milliseconds)",
+  })
   return Object.freeze({
-    maxEventLoopDelay: limit('underPressure.maxEventLoopDelay', opts.maxEventLoopDelay, 1000),
-    maxEventLoopUtilization: limit('underPressure.maxEventLoopUtilization', opts.maxEventLoopUtilization, 0, 1),
-    maxHeapUsedBytes: limit('underPressure.maxHeapUsedBytes', opts.maxHeapUsedBytes, 0),
-    maxRssBytes: limit('underPressure.maxRssBytes', opts.maxRssBytes, 0),
-    retryAfter: integer('underPressure.retryAfter', opts.retryAfter, 10, 1, 86_400),
-    sampleInterval: integer('underPressure.sampleInterval', opts.sampleInterval, 1000, 50),
-    pressureHandler: pressureHandler as KeelHealthUnderPressureOptions['pressureHandler'],
+    maxEventLoopDelay: read.duration(`${path}.maxEventLoopDelay`, o.maxEventLoopDelay, 1000, { min: 0 }),
+    maxEventLoopUtilization: read.number(`${path}.maxEventLoopUtilization`, o.maxEventLoopUtilization, 0, { max: 1 }),
+    maxHeapUsedBytes: read.number(`${path}.maxHeapUsedBytes`, o.maxHeapUsedBytes, 0),
+    maxRssBytes: read.number(`${path}.maxRssBytes`, o.maxRssBytes, 0),
+    retryAfter: Math.ceil(retryAfter / 1000),
+    sampleInterval: read.duration(`${path}.sampleInterval`, o.sampleInterval, 1000, { min: 50 }),
+    pressureHandler: read.func<KeelHealthUnderPressureOptions['pressureHandler']>(
+      `${path}.pressureHandler`,
+      o.pressureHandler,
+    ),
   })
 }
 
 /** Validates the options of one registration once, at register time. Throws `KeelConfigError`. */
-export function resolveHealthOptions(options: KeelHealthOptions | undefined): ResolvedHealthOptions {
-  const opts = (options ?? {}) as Record<string, unknown>
-  for (const key of Object.keys(opts)) {
-    if (!topLevelKeys.has(key)) {
-      throw new KeelConfigError('KEEL_ERR_HEALTH_INVALID_OPTION', `keelHealth option "${key}" is unknown`)
-    }
-  }
-  const prefix = opts.prefix ?? '/health'
-  if (typeof prefix !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) {
-    throw invalid('prefix', 'a path such as "/health" (starts with "/", no trailing "/")', prefix)
-  }
-  const version = opts.version
-  if (version !== undefined && (typeof version !== 'string' || version === '')) {
-    throw invalid('version', 'a non-empty string', version)
-  }
-  const handleSignals = opts.handleSignals ?? false
-  if (typeof handleSignals !== 'boolean') throw invalid('handleSignals', 'a boolean', handleSignals)
+export function resolveHealthOptions(options: unknown): ResolvedHealthOptions {
+  const o = read.root(options, KNOWN)
   return Object.freeze({
-    prefix,
-    version,
-    underPressure: resolveUnderPressure(opts.underPressure),
-    checkTimeout: integer('checkTimeout', opts.checkTimeout, 2000, 1),
-    cacheTtl: integer('cacheTtl', opts.cacheTtl, 1000, 0),
-    shutdownDelay: integer('shutdownDelay', opts.shutdownDelay, 0, 0),
-    handleSignals,
+    prefix: read.string('prefix', o.prefix, '/health', {
+      pattern: PREFIX,
+      fix: 'use a path such as "/health" (starts with "/", no trailing "/")',
+    }),
+    version: read.optionalString('version', o.version),
+    underPressure: resolveUnderPressure(o.underPressure),
+    checkTimeout: read.duration('checkTimeout', o.checkTimeout, 2000),
+    cacheTtl: read.duration('cacheTtl', o.cacheTtl, 1000, { min: 0 }),
+    shutdownDelay: read.duration('shutdownDelay', o.shutdownDelay, 0, { min: 0 }),
+    handleSignals: read.boolean('handleSignals', o.handleSignals, false),
+    details: read.boolean('details', o.details, false),
   })
-}
-
-/** Validates a check timeout given to `addCheck`. */
-export function isTimerValue(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_TIMER
 }

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { HttpError } from '../errors/index.js'
-import { KeelConfigError } from '../internal/config-error.js'
+import { HttpError } from '../errors/http-error.js'
+import { optionsReader } from '../internal/options.js'
 
 /** One value of a cursor: what a keyset needs (ids, timestamps as ISO strings, sort keys). */
 export type CursorValue = string | number | boolean | null
@@ -59,29 +59,26 @@ function invalidCursor(): HttpError {
   return new HttpError(400, 'The cursor is invalid', { code: 'INVALID_CURSOR' })
 }
 
-function checkSecretPart(secret: unknown): void {
+const read = optionsReader('pagination', 'KEEL_ERR_PAGINATION_INVALID_SECRET')
+const SECRET_FIX = 'use e.g. randomBytes(32).toString("base64url"), kept in your secret store'
+
+function checkSecretPart(secret: unknown, path: string): void {
   const bytes =
     typeof secret === 'string' ? Buffer.byteLength(secret) : secret instanceof Uint8Array ? secret.byteLength : -1
   if (bytes < MIN_SECRET_BYTES) {
-    throw new KeelConfigError(
-      'KEEL_ERR_PAGINATION_INVALID_SECRET',
-      `A cursor secret must be a string or Uint8Array of at least ${MIN_SECRET_BYTES} bytes, got ${
-        bytes < 0 ? typeof secret : `${bytes} bytes`
-      }`,
-    )
+    const problem = `must be a string or Uint8Array of at least ${MIN_SECRET_BYTES} bytes`
+    throw read.error(path, problem, secret, SECRET_FIX, { sensitive: true })
   }
 }
 
 /** Throws `KEEL_ERR_PAGINATION_INVALID_SECRET` unless `secret` is a usable {@link CursorSecret}. */
-export function assertCursorSecret(secret: unknown): asserts secret is CursorSecret {
+export function assertCursorSecret(secret: unknown, path = 'secret'): asserts secret is CursorSecret {
   if (Array.isArray(secret)) {
-    if (secret.length === 0) {
-      throw new KeelConfigError('KEEL_ERR_PAGINATION_INVALID_SECRET', 'A cursor secret array must not be empty')
-    }
-    for (const part of secret) checkSecretPart(part)
+    if (secret.length === 0) throw read.error(path, 'must not be an empty array', secret, SECRET_FIX)
+    for (const [i, part] of secret.entries()) checkSecretPart(part, `${path}[${i}]`)
     return
   }
-  checkSecretPart(secret)
+  checkSecretPart(secret, path)
 }
 
 function tag(secret: string | Uint8Array, payload: string): string {

@@ -28,7 +28,8 @@ export {
   paginate,
 } from './envelope.js'
 export { type CursorLinkInput, type LinkQuery, linkHeader, type OffsetLinkInput } from './link-header.js'
-export { default, type KeelPaginationDecorator, type KeelPaginationOptions, keelPagination } from './plugin.js'
+export type { KeelPaginationOptions } from './options.js'
+export { default, type KeelPaginationDecorator, keelPagination } from './plugin.js'
 export {
   CursorPaginated,
   type CursorPaginatedSchema,

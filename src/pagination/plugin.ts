@@ -1,35 +1,21 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import { describeValue, KeelConfigError } from '../internal/config-error.js'
 import {
-  assertCursorSecret,
-  type CursorSecret,
   type CursorValue,
   type CursorValues,
   type CursorValuesOf,
   type CursorValueType,
-  DEFAULT_MAX_CURSOR_LENGTH,
   decodeCursor,
   encodeCursor,
 } from './cursor.js'
 import { type CursorPaginatedResult, cursorPage } from './envelope.js'
-import { CursorPaginationMeta, PaginationMeta, positiveInteger } from './schemas.js'
-
-/** Options of {@link keelPagination}. */
-export interface KeelPaginationOptions {
-  /**
-   * Signs the cursors of `app.pagination` (HMAC-SHA256), so clients cannot forge a position. At least
-   * 32 bytes; an array rotates keys (the first signs, all are accepted). Keep it in your secret store.
-   * @default undefined (cursors are opaque but unsigned)
-   */
-  cursorSecret?: CursorSecret | undefined
-  /**
-   * The longest cursor `app.pagination` produces and accepts. Set it to the `maxCursorLength` of your
-   * `cursorQuery` schemas when you raise that above 512, or longer cursors are `INVALID_CURSOR`.
-   * @default 512
-   */
-  maxCursorLength?: number | undefined
-}
+import {
+  type KeelPaginationOptions,
+  type ResolvedPaginationOptions,
+  read,
+  resolvePaginationOptions,
+} from './options.js'
+import { CursorPaginationMeta, PaginationMeta } from './schemas.js'
 
 /** `app.pagination`: the cursor helpers bound to the plugin's `cursorSecret` and `maxCursorLength`. */
 export interface KeelPaginationDecorator {
@@ -46,40 +32,10 @@ export interface KeelPaginationDecorator {
   ): CursorPaginatedResult<T>
 }
 
-const KNOWN_OPTIONS = new Set(['cursorSecret', 'maxCursorLength'])
-
-interface PaginationConfig {
-  cursorSecret: CursorSecret | undefined
-  maxCursorLength: number
-}
-
-function resolveOptions(opts: unknown): PaginationConfig {
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    throw new KeelConfigError(
-      'KEEL_ERR_PAGINATION_INVALID_OPTION',
-      `keelPagination options must be an object, got ${describeValue(opts)}`,
-    )
-  }
-  for (const key of Object.keys(opts)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new KeelConfigError(
-        'KEEL_ERR_PAGINATION_INVALID_OPTION',
-        `keelPagination has no option "${key}" (known: ${[...KNOWN_OPTIONS].join(', ')})`,
-      )
-    }
-  }
-  const { cursorSecret, maxCursorLength } = opts as KeelPaginationOptions
-  if (cursorSecret !== undefined) assertCursorSecret(cursorSecret)
-  return Object.freeze({
-    cursorSecret,
-    maxCursorLength: positiveInteger('maxCursorLength', maxCursorLength, DEFAULT_MAX_CURSOR_LENGTH),
-  })
-}
-
 function createDecorator({
   cursorSecret: secret,
   maxCursorLength: maxLength,
-}: PaginationConfig): KeelPaginationDecorator {
+}: ResolvedPaginationOptions): KeelPaginationDecorator {
   const cursorOptions = Object.freeze({ secret, maxLength })
   return Object.freeze({
     encodeCursor: (values: CursorValues) => encodeCursor(values, cursorOptions),
@@ -91,11 +47,12 @@ function createDecorator({
 }
 
 const plugin: FastifyPluginAsync<KeelPaginationOptions> = async (app, opts) => {
-  const config = resolveOptions(opts)
+  const config = resolvePaginationOptions(opts)
   if (app.hasDecorator('pagination')) {
-    throw new KeelConfigError(
+    throw read.misuse(
       'KEEL_ERR_PAGINATION_ALREADY_REGISTERED',
-      'keelPagination is already registered here (app.pagination exists); register it once, at the root',
+      'keelPagination is already registered here (app.pagination exists)',
+      'register it once, at the root; a child context cannot change cursorSecret',
     )
   }
   // Shared schemas: `$ref: 'KeelPaginationMeta'` works in hand-written schemas, and OpenAPI lists them

@@ -9,8 +9,8 @@ import {
   type TUnsafe,
   Type,
 } from '@sinclair/typebox'
-import { describeValue, KeelConfigError } from '../internal/config-error.js'
 import { DEFAULT_MAX_CURSOR_LENGTH } from './cursor.js'
+import { readFactoryLimits } from './options.js'
 
 /** Options of {@link offsetQuery}. */
 export interface OffsetQueryOptions {
@@ -61,30 +61,6 @@ export type CursorPaginatedSchema<T extends TSchema> = TObject<{
   pagination: CursorPaginationMetaSchema
 }>
 
-/** `value`, or `fallback` when undefined; `KEEL_ERR_PAGINATION_INVALID_LIMIT` unless a positive safe integer. */
-export function positiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new KeelConfigError(
-      'KEEL_ERR_PAGINATION_INVALID_LIMIT',
-      `${name} must be a positive integer, got ${describeValue(value)}`,
-    )
-  }
-  return value
-}
-
-function limits(options: OffsetQueryOptions | CursorQueryOptions | undefined): [number, number] {
-  const maxLimit = positiveInteger('maxLimit', options?.maxLimit, 100)
-  const defaultLimit = positiveInteger('defaultLimit', options?.defaultLimit, Math.min(20, maxLimit))
-  if (defaultLimit > maxLimit) {
-    throw new KeelConfigError(
-      'KEEL_ERR_PAGINATION_INVALID_LIMIT',
-      `defaultLimit (${defaultLimit}) must not be greater than maxLimit (${maxLimit})`,
-    )
-  }
-  return [defaultLimit, maxLimit]
-}
-
 // Ajv coerces the strings "Infinity" and "1e999" to Infinity and then skips `minimum`/`maximum`, which
 // only check finite numbers. A nested `type: 'integer'` sees the coerced value and refuses it.
 function finiteInteger(options: { minimum: number; maximum: number; default: number; description: string }) {
@@ -107,14 +83,14 @@ function limitSchema(defaultLimit: number, maxLimit: number): TInteger {
  * `Type.Composite([offsetQuery(), sortQuery([...]), Filters])`.
  *
  * @param options - `defaultLimit` (20), `maxLimit` (100), `maxPage` (10000).
- * @throws KeelConfigError `KEEL_ERR_PAGINATION_INVALID_LIMIT` for non-positive or inconsistent limits.
+ * @throws KeelConfigError `KEEL_ERR_PAGINATION_INVALID_LIMIT` for non-positive or inconsistent limits,
+ *   `KEEL_ERR_PAGINATION_INVALID_OPTION` for an unknown option name.
  * @example
  * app.get('/users', { schema: { querystring: offsetQuery({ defaultLimit: 20, maxLimit: 100 }) } }, handler)
  * @see docs/pagination.md
  */
 export function offsetQuery(options?: OffsetQueryOptions): OffsetQuerySchema {
-  const [defaultLimit, maxLimit] = limits(options)
-  const maxPage = positiveInteger('maxPage', options?.maxPage, 10_000)
+  const { defaultLimit, maxLimit, bound: maxPage } = readFactoryLimits('offsetQuery', options, ['maxPage', 10_000])
   return Type.Object({
     page: finiteInteger({ minimum: 1, maximum: maxPage, default: 1, description: 'Page number, from 1' }),
     limit: limitSchema(defaultLimit, maxLimit),
@@ -127,14 +103,18 @@ export function offsetQuery(options?: OffsetQueryOptions): OffsetQuerySchema {
  * by {@link decodeCursor}.
  *
  * @param options - `defaultLimit` (20), `maxLimit` (100), `maxCursorLength` (512).
- * @throws KeelConfigError `KEEL_ERR_PAGINATION_INVALID_LIMIT` for non-positive or inconsistent limits.
+ * @throws KeelConfigError `KEEL_ERR_PAGINATION_INVALID_LIMIT` for non-positive or inconsistent limits,
+ *   `KEEL_ERR_PAGINATION_INVALID_OPTION` for an unknown option name.
  * @example
  * app.get('/events', { schema: { querystring: cursorQuery({ maxLimit: 50 }) } }, handler)
  * @see docs/pagination.md
  */
 export function cursorQuery(options?: CursorQueryOptions): CursorQuerySchema {
-  const [defaultLimit, maxLimit] = limits(options)
-  const maxCursorLength = positiveInteger('maxCursorLength', options?.maxCursorLength, DEFAULT_MAX_CURSOR_LENGTH)
+  const {
+    defaultLimit,
+    maxLimit,
+    bound: maxCursorLength,
+  } = readFactoryLimits('cursorQuery', options, ['maxCursorLength', DEFAULT_MAX_CURSOR_LENGTH])
   return Type.Object({
     cursor: Type.Optional(
       Type.String({

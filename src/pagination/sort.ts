@@ -1,6 +1,6 @@
 import { type TObject, type TOptional, type TString, Type } from '@sinclair/typebox'
 import { HttpError } from '../errors/index.js'
-import { describeValue, KeelConfigError } from '../internal/config-error.js'
+import { read } from './options.js'
 
 /** One term of a parsed `sort` parameter. */
 export interface SortTerm<F extends string = string> {
@@ -40,22 +40,21 @@ export interface SortAllowlist<F extends string = string> {
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/
 const MAX_FIELD_LENGTH = 64
 
-function sortError(message: string): KeelConfigError {
-  return new KeelConfigError('KEEL_ERR_PAGINATION_INVALID_SORT', message)
-}
+const SORT = { code: 'KEEL_ERR_PAGINATION_INVALID_SORT' } as const
+const FIELDS_FIX = 'list field names like "createdAt" or "user.name", each once'
 
 function checkFields(fields: unknown): asserts fields is readonly string[] {
   if (!Array.isArray(fields) || fields.length === 0) {
-    throw sortError(`sortQuery fields must be a non-empty array of field names, got ${describeValue(fields)}`)
+    throw read.error('sortQuery.fields', 'must be a non-empty array of field names', fields, FIELDS_FIX, SORT)
   }
   const seen = new Set<string>()
-  for (const field of fields) {
+  fields.forEach((field: unknown, i) => {
     if (typeof field !== 'string' || field.length > MAX_FIELD_LENGTH || !FIELD_NAME.test(field)) {
-      throw sortError(`sortQuery field ${describeValue(field)} is not a field name like "createdAt" or "user.name"`)
+      throw read.error(`sortQuery.fields[${i}]`, 'is not a field name', field, FIELDS_FIX, SORT)
     }
-    if (seen.has(field)) throw sortError(`sortQuery field "${field}" is listed twice`)
+    if (seen.has(field)) throw read.error(`sortQuery.fields[${i}]`, 'is listed twice', field, FIELDS_FIX, SORT)
     seen.add(field)
-  }
+  })
 }
 
 /** Splits a sort value into terms; null when a term is empty, not allowlisted or repeated. */
@@ -120,7 +119,13 @@ export function sortQuery<const F extends string>(
   if (defaultValue !== undefined) {
     const parsed = typeof defaultValue === 'string' ? splitTerms(defaultValue, set) : null
     if (parsed === null) {
-      throw sortError(`sortQuery default ${describeValue(defaultValue)} must be allowlisted fields, each at most once`)
+      throw read.error(
+        'sortQuery.default',
+        'must be allowlisted fields, each at most once',
+        defaultValue,
+        'e.g. "-createdAt"',
+        SORT,
+      )
     }
     defaultTerms = parsed
   }
@@ -162,7 +167,13 @@ export function parseSort<const F extends string>(
   } else {
     const info = (allowed as SortAllowlist<F>)[kSortFields]
     if (info === undefined) {
-      throw sortError('parseSort expects the schema returned by sortQuery() or an array of field names')
+      throw read.error(
+        'parseSort.allowed',
+        'is not a sortQuery() schema or an array of field names',
+        allowed,
+        'pass the schema sortQuery() returned',
+        SORT,
+      )
     }
     fields = info.fields
     defaultTerms = info.defaultTerms

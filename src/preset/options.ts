@@ -1,10 +1,10 @@
-import type { KeelAuthOptions } from '../auth/index.js'
-import type { KeelErrorsOptions } from '../errors/index.js'
-import type { KeelHealthOptions } from '../health/index.js'
-import { describeValue, KeelConfigError } from '../internal/config-error.js'
-import type { KeelPaginationOptions } from '../pagination/index.js'
-import type { KeelRequestIdOptions } from '../request-id/index.js'
-import type { KeelSecurityOptions } from '../security/index.js'
+import type { KeelAuthOptions } from '../auth/options.js'
+import type { KeelErrorsOptions } from '../errors/options.js'
+import type { KeelHealthOptions } from '../health/options.js'
+import { isPlainObject, optionsReader } from '../internal/options.js'
+import type { KeelPaginationOptions } from '../pagination/options.js'
+import type { KeelRequestIdOptions } from '../request-id/options.js'
+import type { KeelSecurityOptions } from '../security/options.js'
 
 /**
  * Options of the {@link keel} preset: one entry per plugin, each that plugin's own options, or `false` to
@@ -40,10 +40,21 @@ export const PRESET_ORDER = ['requestId', 'errors', 'security', 'health', 'pagin
 /** One of the preset's plugins. */
 export type PresetPlugin = (typeof PRESET_ORDER)[number]
 
-const known: ReadonlySet<string> = new Set(PRESET_ORDER)
+/** The validators of the preset: messages start `fastify-keel:`, the code is `KEEL_ERR_PRESET_INVALID_OPTION`. */
+export const read = optionsReader('', 'KEEL_ERR_PRESET_INVALID_OPTION')
 
-function invalid(message: string): KeelConfigError {
-  return new KeelConfigError('KEEL_ERR_PRESET_INVALID_OPTION', `keel: ${message}`)
+/** The options object given for `name`, `{}` for its defaults, or `false` when it is left out. */
+export function pluginOptions(options: KeelOptions, name: PresetPlugin): object | false {
+  const value: unknown = options[name]
+  if (value === false) return false
+  // auth has no usable defaults (it needs a secret): left out unless configured.
+  if (value === undefined) return name === 'auth' ? false : {}
+  if (name === 'pagination' && value === true) return {}
+  if (!isPlainObject(value)) {
+    const expected = name === 'pagination' ? 'an options object, true or false' : 'an options object or false'
+    throw read.error(name, `must be ${expected}`, value, `pass ${name}'s own options, or false to leave it out`)
+  }
+  return value
 }
 
 /**
@@ -51,29 +62,11 @@ function invalid(message: string): KeelConfigError {
  * order, the plugins to register with their options.
  */
 export function resolvePresetOptions(opts: unknown): Array<[PresetPlugin, object]> {
-  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    throw invalid(`options must be an object, got ${describeValue(opts)}`)
-  }
-  const options = opts as Record<string, unknown>
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      throw invalid(`unknown option "${key}"; known options are ${PRESET_ORDER.join(', ')}`)
-    }
-  }
+  const options = read.root(opts, PRESET_ORDER) as KeelOptions
   const plan: Array<[PresetPlugin, object]> = []
   for (const name of PRESET_ORDER) {
-    const value = options[name]
-    if (value === false) continue
-    if (value === undefined || (name === 'pagination' && value === true)) {
-      // auth has no usable defaults (it needs a secret): left out unless configured.
-      if (name !== 'auth') plan.push([name, {}])
-      continue
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      const expected = name === 'pagination' ? 'an options object, true or false' : 'an options object or false'
-      throw invalid(`option "${name}" must be ${expected}, got ${describeValue(value)}`)
-    }
-    plan.push([name, value])
+    const value = pluginOptions(options, name)
+    if (value !== false) plan.push([name, value])
   }
   return plan
 }

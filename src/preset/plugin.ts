@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync, FastifyPluginCallback } from 'fastify'
 import fp from 'fastify-plugin'
-import { keelAuth } from '../auth/index.js'
-import { keelErrors } from '../errors/index.js'
-import { keelHealth } from '../health/index.js'
-import { keelPagination } from '../pagination/index.js'
-import { keelRequestId } from '../request-id/index.js'
-import { keelSecurity } from '../security/index.js'
+import { keelAuth } from '../auth/plugin.js'
+import { keelErrors } from '../errors/plugin.js'
+import { keelHealth } from '../health/plugin.js'
+import { keelPagination } from '../pagination/plugin.js'
+import { keelRequestId } from '../request-id/plugin.js'
+import { keelSecurity } from '../security/plugin.js'
 import { type KeelOptions, type PresetPlugin, resolvePresetOptions } from './options.js'
 
 // The plugins' option types differ; each entry gets the options object meant for it.
@@ -34,15 +34,20 @@ const plugin: FastifyPluginAsync<KeelOptions> = async function keelPreset(app, o
  * health, pagination, auth. Pass a plugin's options under its name, or `false` to leave it out; `auth` is
  * registered only when its options are given. Register it before your routes.
  *
+ * The root entry brings no plugin's decorator types: import the subpath of each plugin whose decorators you use
+ * (`import type {} from 'fastify-keel/auth'` types `app.authenticate` and `request.user`).
+ *
  * @example
  * import Fastify from 'fastify'
- * import { keel } from 'fastify-keel'
+ * import { keel, keelServerOptions, type KeelOptions } from 'fastify-keel'
+ * import type {} from 'fastify-keel/auth'
  *
- * const app = Fastify({ logger: true })
- * await app.register(keel, {
+ * const options: KeelOptions = {
  *   auth: { secret: process.env.JWT_SECRET!, issuer: 'https://api.example.com', audience: 'example-api' },
  *   security: { cors: { origins: ['https://app.example.com'] } },
- * })
+ * }
+ * const app = Fastify({ logger: true, ...keelServerOptions(options) })
+ * await app.register(keel, options)
  * app.get('/me', { onRequest: [app.authenticate] }, async (request) => ({ sub: request.user.sub }))
  * @see README.md
  */

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { optionsReader } from '../internal/options.js'
+import { isSafeRequestId } from '../internal/request-id.js'
+
+export { isSafeRequestId }
 
 /**
  * Options of `keelRequestId`.
@@ -42,13 +45,6 @@ export interface ResolvedRequestIdOptions {
 
 const DEFAULT_ID = /^[A-Za-z0-9._:-]{1,128}$/
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-const SAFE_ID = /^[\x21-\x7e]{1,1024}$/
-
-/** Whether an id is safe to write to a header and a log line: 1..1024 visible ASCII characters. */
-export function isSafeRequestId(id: unknown): id is string {
-  return typeof id === 'string' && SAFE_ID.test(id)
-}
-
 /** The default `validate`: 1..128 characters of `[A-Za-z0-9._:-]`. */
 export function isValidRequestId(id: string): boolean {
   return DEFAULT_ID.test(id)

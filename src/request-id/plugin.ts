@@ -1,27 +1,20 @@
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+} from 'fastify'
 import fp from 'fastify-plugin'
-import {
-  isSafeRequestId,
-  isValidRequestId,
-  type KeelRequestIdOptions,
-  read,
-  resolveRequestIdOptions,
-} from './options.js'
+import { guardGenerate, guardValidate } from './guards.js'
+import { type KeelRequestIdOptions, type ResolvedRequestIdOptions, read, resolveRequestIdOptions } from './options.js'
 import { requestIdStorage } from './storage.js'
-import { parseTraceparent } from './trace-context.js'
+import { attachTraceContext, tracingLoggerFactory } from './trace-log.js'
 
 const kRegistered = Symbol.for('fastify-keel.request-id.registered')
-/**
- * The response header name, on the instance: the errors plugin reads it to set the header on responses Fastify
- * sends before any hook runs (`frameworkErrors`: bad URLs, over-long params). `Symbol.for`, so it is one key
- * across the ESM and CJS builds and neither plugin imports the other.
- */
-const kHeader = Symbol.for('fastify-keel.request-id.header')
 
-const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
-  const { header, trustIncoming, generate: userGenerate, validate: userValidate } = resolveRequestIdOptions(opts)
+function refuseMisuse(app: FastifyInstance): void {
   if (app.initialConfig.requestIdHeader) {
     throw read.misuse(
       'KEEL_ERR_REQUEST_ID_FASTIFY_HEADER_OPTION',
@@ -36,70 +29,31 @@ const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
       'register it once, at the root, first',
     )
   }
-  app.decorate(kRegistered as unknown as string, true)
-  app.decorate(kHeader as unknown as string, header)
-  app.decorateRequest('traceContext', null)
+}
 
-  // A user's generate/validate runs inside Fastify's id generator, where a throw would crash the process and
-  // an unsafe id would fail the response with ERR_INVALID_CHAR. The defaults need no guard; a user's does,
-  // and a misbehaving one is reported once, not per request.
-  const warned = new Set<string>()
-  const warnOnce = (code: string, err: unknown, message: string) => {
-    if (warned.has(code)) return
-    warned.add(code)
-    app.log.warn({ code, err }, message)
+/** Fastify's own request.id generator, so its `reqId` log binding carries the validated id. */
+function idGenerator(config: ResolvedRequestIdOptions, app: FastifyInstance): (req: IncomingMessage) => string {
+  const generate = guardGenerate(config.generate, app.log)
+  if (!config.trustIncoming) return () => generate()
+  const validate = guardValidate(config.validate, app.log)
+  const header = config.header
+  return function keelGenReqId(req: IncomingMessage): string {
+    const incoming = req.headers[header]
+    return typeof incoming === 'string' && validate(incoming) ? incoming : generate()
   }
-  const generate =
-    userGenerate === randomUUID
-      ? randomUUID
-      : function keelGenerateRequestId(): string {
-          let id: unknown
-          try {
-            id = userGenerate()
-          } catch (error) {
-            warnOnce(
-              'KEEL_REQUEST_ID_GENERATE_FAILED',
-              error,
-              'keelRequestId: option "generate" threw; using crypto.randomUUID() instead',
-            )
-            return randomUUID()
-          }
-          if (isSafeRequestId(id)) return id
-          warnOnce(
-            'KEEL_REQUEST_ID_GENERATE_UNSAFE',
-            undefined,
-            'keelRequestId: option "generate" returned an id that is not 1..1024 visible ASCII characters; using crypto.randomUUID() instead',
-          )
-          return randomUUID()
-        }
-  const validate =
-    userValidate === isValidRequestId
-      ? isValidRequestId
-      : function keelValidateRequestId(id: string): boolean {
-          try {
-            return userValidate(id) === true && isSafeRequestId(id)
-          } catch (error) {
-            warnOnce(
-              'KEEL_REQUEST_ID_VALIDATE_FAILED',
-              error,
-              'keelRequestId: option "validate" threw; the incoming id is treated as invalid',
-            )
-            return false
-          }
-        }
+}
 
-  // Fastify's own request.id, so its `reqId` log binding carries the validated id.
-  app.setGenReqId(
-    trustIncoming
-      ? function keelGenReqId(req: IncomingMessage): string {
-          const incoming = req.headers[header]
-          return typeof incoming === 'string' && validate(incoming) ? incoming : generate()
-        }
-      : function keelGenReqId(): string {
-          return generate()
-        },
-  )
+const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
+  const config = resolveRequestIdOptions(opts)
+  refuseMisuse(app)
+  app.decorate(kRegistered as unknown as string, true)
+  app.decorateRequest('traceContext', null)
+  app.setGenReqId(idGenerator(config, app))
+  // Fastify's null logger (`logger: false`) is its own child, and Fastify skips child creation only while the factory
+  // is its default: binding traceId there would add a child and a validation per request for nothing.
+  if (app.log.child({}) !== app.log) app.setChildLoggerFactory(tracingLoggerFactory(app.childLoggerFactory))
 
+  const header = config.header
   // Callback style on purpose: AsyncLocalStorage#run must wrap the rest of the lifecycle. `enterWith`
   // in an async hook also works over HTTP, but leaks the id into the caller of `app.inject()`.
   app.addHook(
@@ -108,15 +62,7 @@ const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
       // Set first, so responses sent by any later hook, 404s and error documents all carry it.
       reply.header(header, request.id)
       const traceparent = request.headers.traceparent
-      if (traceparent !== undefined) {
-        const traceContext = parseTraceparent(traceparent)
-        if (traceContext !== null) {
-          request.traceContext = traceContext
-          const log = request.log.child({ traceId: traceContext.traceId })
-          request.log = log
-          reply.log = log
-        }
-      }
+      if (traceparent !== undefined) attachTraceContext(request, reply, traceparent)
       requestIdStorage.run(request.id, done)
     },
   )
@@ -126,7 +72,7 @@ const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
  * Gives every request a validated id: reuses a valid incoming `x-request-id` (or your `header`), else
  * generates one; sets it as Fastify's `request.id` (so logs carry it as `reqId`), echoes it in the
  * response header of every response, exposes it through `getRequestId()`, and parses W3C
- * `traceparent` into `request.traceContext` (adding `traceId` to the request's log bindings).
+ * `traceparent` into `request.traceContext` (adding `traceId` to every log line of the request).
  * Register it first, before other plugins and routes.
  *
  * @param options `header` (default `'x-request-id'`), `trustIncoming` (default `true`),

@@ -8,15 +8,11 @@ import { configCodes, responseCodes } from '../internal/codes.js'
 export const SECURITY_ERROR_CODES = responseCodes({
   RATE_LIMITED: {
     status: 429,
-    when: 'the client used up a budget (app, route or failure limit); `retry-after` and `ratelimit-*` describe that limit',
-  },
-  RATE_LIMIT_BANNED: {
-    status: 403,
-    when: "a route with rate-limit's `ban` option: the client kept going after being limited",
+    when: 'a policy (app, route or failure limit) refused the request, or its key is blocked; type `…#quota-exceeded`, `violated-policies` and the headers name the refusing policies',
   },
   RATE_LIMIT_UNAVAILABLE: {
     status: 503,
-    when: 'Redis failed or did not answer within `storeTimeout` and `skipOnError` is `false`',
+    when: 'Redis failed or did not answer within `storeTimeout` and a policy has `skipOnError: false`; type `…#temporary-reduced-capacity`',
   },
 })
 
@@ -50,7 +46,7 @@ export const SECURITY_CONFIG_CODES = configCodes({
     fix: 'use static sources or hashes, or turn keel headers off for the route and register `@fastify/helmet` there',
   },
   KEEL_ERR_SECURITY_ROUTE_CONFIG: {
-    when: "a route's `config.security` is malformed, or its `config.rateLimit` is neither `false` nor an object",
+    when: "a route's `config.security` is malformed (a bad policy, an unknown app policy name), or it sets `@fastify/rate-limit`'s `config.rateLimit` to anything but `false`",
     fix: 'fix the route config named in the message',
   },
 })

@@ -1,9 +1,11 @@
 // Failed-attempt limits of login-style routes: only responses that count as failures use up the budget.
-import { normalizeIP } from '@fastify/rate-limit'
 import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerAsyncHookHandler } from 'fastify'
-import { rateLimitedError, writeRefusalHeaders } from './rate-limit.js'
+import { clientIpKey } from './client-ip.js'
+import type { FailureCount, FailureStore } from './failure-stores.js'
+import { rateLimitedError, UNAVAILABLE_RETRY_AFTER, unavailableError } from './rate-limit-errors.js'
+import { type HeaderModes, policyHeaders, writeRefusalHeaders } from './rate-limit-headers.js'
 import type { ResolvedFailureLimit } from './route-config.js'
-import type { FailureStore } from './stores.js'
+import { EXCEEDED } from './verdict.js'
 
 /** The attempt a request took, under Symbol keys decorated on the request by the plugin. */
 export const kFailureKey = Symbol('fastify-keel.security.failureKey')
@@ -19,24 +21,32 @@ function ignore(): undefined {
 /**
  * The two hooks of one failure-limited route. The attempt is taken (counted) in `preHandler`, atomically in the
  * store, so parallel attempts cannot all pass a check that only reads; `onSend` gives it back when the response
- * is not a failure. A refusal's headers describe this limit, not the app-wide one.
+ * is not a failure. A refusal's headers describe this limit (policy `limit.name`), not the route's other policies.
  */
 export function failureLimitHooks(
   limit: ResolvedFailureLimit,
   store: FailureStore,
   prefix: string,
+  modes: HeaderModes,
 ): { check: preHandlerAsyncHookHandler; settle: onSendHookHandler } {
-  const limitHeader = String(limit.max)
+  const headers = policyHeaders({ name: limit.name, max: limit.max, windowMs: limit.timeWindow })
+  const refuse = (reply: FastifyReply, resetMs: number) =>
+    writeRefusalHeaders(reply, modes, [{ headers, verdict: { status: EXCEEDED, remaining: 0, resetMs } }])
   const check = async function keelFailureLimitCheck(request: FastifyRequest, reply: FastifyReply) {
     const key =
-      prefix + (limit.keyGenerator === undefined ? normalizeIP(request.ip) : await limit.keyGenerator(request))
-    const state = await store.take(key, limit.timeWindow)
+      prefix + (limit.keyGenerator === undefined ? clientIpKey(request.ip) : await limit.keyGenerator(request))
+    let state: FailureCount
+    try {
+      state = await store.take(key, limit.timeWindow)
+    } catch (error) {
+      // No fallback (skipOnError: false): the attempt cannot be counted, so it is not let through.
+      refuse(reply, UNAVAILABLE_RETRY_AFTER * 1000)
+      throw unavailableError([limit.name], error)
+    }
     if (state.current > limit.max) {
       // A refused attempt is no failure of its own: give it back, so a burst does not stretch the lockout.
       await store.giveBack(key, state.fallback).catch(ignore)
-      const retryAfter = String(Math.max(0, Math.ceil(state.ttl / 1000)))
-      writeRefusalHeaders(reply, limitHeader, retryAfter)
-      throw rateLimitedError(429, retryAfter)
+      throw rateLimitedError(refuse(reply, state.ttl), [limit.name])
     }
     ;(request as AttemptRequest)[kFailureKey] = key
     ;(request as AttemptRequest)[kFailureFallback] = state.fallback

@@ -1,5 +1,7 @@
 import type { KeelCorsPolicy } from './cors-policy.js'
+import type { LimitHook } from './limiter.js'
 import type { KeelRouteSecurityConfig } from './options.js'
+import type { KeelRateLimitPolicy } from './policy-options.js'
 
 export {
   SECURITY_CONFIG_CODES,
@@ -9,9 +11,11 @@ export {
 } from './codes.js'
 export type { KeelCorsPolicy } from './cors-policy.js'
 export { keelHelmetDefaults } from './headers.js'
+export type { LimitHook as KeelRateLimitHook } from './limiter.js'
 export {
   type KeelCorsOptions,
   type KeelFailureLimitOptions,
+  type KeelRateLimitHeaders,
   type KeelRateLimitOptions,
   type KeelRedisClient,
   type KeelRouteSecurityConfig,
@@ -19,6 +23,14 @@ export {
   keelExposedHeaders,
 } from './options.js'
 export { keelSecurity, keelSecurity as default } from './plugin.js'
+export type {
+  KeelRateLimitAlgorithm,
+  KeelRateLimitKey,
+  KeelRateLimitKeyGenerator,
+  KeelRateLimitPolicy,
+  KeelRouteRateLimit,
+  KeelRouteRateLimitPolicy,
+} from './policy-options.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,7 +42,18 @@ declare module 'fastify' {
     readonly corsPolicy: KeelCorsPolicy
   }
   interface FastifyContextConfig {
-    /** Per-route security settings of `fastify-keel/security`: looser headers, failed-attempt limits. */
+    /** Per-route security settings of `fastify-keel/security`: looser headers, rate limits, failed-attempt limits. */
     security?: KeelRouteSecurityConfig
+  }
+  interface FastifyInstance {
+    /**
+     * A rate-limit check for a hook of your own (`onRequest`, `preHandler`, …): the app's policies, or the given
+     * policies and app policy names. Own policies count in counters shared by every `app.rateLimitHook()` hook that
+     * uses the same policy name. Added by `keelSecurity` unless `rateLimit: false`.
+     * @example
+     * app.get('/search', { config: { security: { rateLimit: false } }, preHandler: app.rateLimitHook({ name: 'search', max: 10 }) }, search)
+     * @see docs/security.md
+     */
+    rateLimitHook(policies?: KeelRateLimitPolicy | readonly (KeelRateLimitPolicy | string)[]): LimitHook
   }
 }

@@ -1,21 +1,17 @@
 import type { FastifyRequest } from 'fastify'
 import type { HelmetOptions } from 'helmet'
-import { isPlainObject, optionsReader } from '../internal/options.js'
+import { isPlainObject } from '../internal/options.js'
+import type { KeelRouteRateLimit } from './policy-options.js'
+import { type KeelRateLimitOptions, type ResolvedRateLimit, resolveRateLimit } from './rate-limit-options.js'
+import { read } from './readers.js'
 
-/**
- * The part of an ioredis client the security plugin uses. An ioredis `Redis` (or `Cluster`) instance
- * fits as is; the package does not depend on ioredis at runtime.
- *
- * Set these on the client so an outage fails fast instead of queueing commands:
- * `new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })`.
- * @see docs/security.md
- */
-export interface KeelRedisClient {
-  /** Runs a Lua script (`EVAL`); used for atomic `INCR` + `PEXPIRE`. */
-  eval(script: string, numberOfKeys: number, ...args: (string | number)[]): Promise<unknown>
-  /** ioredis connection state (`ready`, `reconnecting`, `end`, …); commands are not sent while it is down. */
-  readonly status?: string
-}
+export type {
+  KeelRateLimitHeaders,
+  KeelRateLimitOptions,
+  KeelRedisClient,
+  ResolvedRateLimit,
+} from './rate-limit-options.js'
+export { read }
 
 /**
  * CORS options. Only the listed origins are allowed; anything else gets no CORS headers.
@@ -36,7 +32,7 @@ export interface KeelCorsOptions {
   allowedHeaders?: readonly string[]
   /**
    * Response headers readable by browser code, added to keel's own: `x-request-id`, `retry-after`,
-   * `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset`.
+   * `ratelimit-policy`, `ratelimit`, `ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset`.
    * @default []
    */
   exposedHeaders?: readonly string[]
@@ -46,37 +42,6 @@ export interface KeelCorsOptions {
    * @default '10 minutes'
    */
   maxAge?: number | string
-}
-
-/**
- * Rate-limit options, passed to `@fastify/rate-limit`.
- * @see docs/security.md
- */
-export interface KeelRateLimitOptions {
-  /** Requests allowed per client and time window, an integer >= 1 (use `rateLimit: false` to turn limits off). @default 100 */
-  max?: number
-  /** Length of the window: milliseconds or a string such as `'1 minute'`, `'15m'`, `'30 s'`. @default '1 minute' */
-  timeWindow?: string | number
-  /** An ioredis client: counters live in Redis and are shared by every instance. @default undefined (in memory) */
-  redis?: KeelRedisClient
-  /** Prefix of every Redis key the plugin writes. @default 'keel-rate-limit:' */
-  nameSpace?: string
-  /** Client key of a request. @default the client IP (`request.ip`, IPv6 grouped by /64) */
-  keyGenerator?: (request: FastifyRequest) => string | number | Promise<string | number>
-  /** Keys (or a predicate) never limited. @default undefined */
-  allowList?: readonly string[] | ((request: FastifyRequest, key: string) => boolean | Promise<boolean>)
-  /**
-   * When Redis fails or times out: `true` lets the request through (fail open) while failure limits count in
-   * this instance's memory; `false` answers 503 `RATE_LIMIT_UNAVAILABLE` (fail closed).
-   * @default true
-   */
-  skipOnError?: boolean
-  /** How long to wait for Redis before treating the call as failed: milliseconds or a string such as `'500ms'`. @default 500 */
-  storeTimeout?: number | string
-  /** Routes whose URL starts with one of these are not limited (e.g. `['/metrics']`). @default [] */
-  exemptPrefixes?: readonly string[]
-  /** Count requests that match no route (404s) against the app-wide limit, so route scanning is limited. @default true */
-  notFound?: boolean
 }
 
 /**
@@ -90,7 +55,7 @@ export interface KeelSecurityOptions {
   cors?: false | KeelCorsOptions
   /** helmet options merged over keel's JSON API defaults; `false` sends no security headers. @default {} */
   helmet?: false | HelmetOptions
-  /** Rate limiting through `@fastify/rate-limit`; `false` turns it off. @default { max: 100, timeWindow: '1 minute' } */
+  /** Rate limiting; `false` turns it off. @default { max: 100, timeWindow: '1 minute' } */
   rateLimit?: false | KeelRateLimitOptions
 }
 
@@ -102,6 +67,8 @@ export interface KeelSecurityOptions {
  * @see docs/security.md
  */
 export interface KeelFailureLimitOptions {
+  /** Its policy name in the headers and `violated-policies` of its 429. @default 'failures' */
+  name?: string
   /** Failures allowed per key and window; the next attempt gets 429. @default 5 */
   max?: number
   /** Window length: milliseconds or a string such as `'15 minutes'` or `'15m'`. @default '15 minutes' */
@@ -126,6 +93,12 @@ export interface KeelRouteSecurityConfig {
   helmet?: false | HelmetOptions
   /** Count only failed attempts on this route, see {@link KeelFailureLimitOptions}. */
   failureLimit?: KeelFailureLimitOptions
+  /**
+   * This route's rate limits instead of the app's: `false` (none), a policy of its own, or a list of its own
+   * policies and names of app policies (e.g. `['default', { name: 'exports', max: 5, timeWindow: '1 h' }]`).
+   * @default the app's policies
+   */
+  rateLimit?: KeelRouteRateLimit
 }
 
 export interface ResolvedCors {
@@ -138,19 +111,6 @@ export interface ResolvedCors {
   readonly maxAge: number
 }
 
-export interface ResolvedRateLimit {
-  readonly max: number
-  readonly timeWindow: number
-  readonly redis: KeelRedisClient | undefined
-  readonly nameSpace: string
-  readonly keyGenerator: KeelRateLimitOptions['keyGenerator']
-  readonly allowList: KeelRateLimitOptions['allowList']
-  readonly skipOnError: boolean
-  readonly storeTimeout: number
-  readonly exemptPrefixes: readonly string[]
-  readonly notFound: boolean
-}
-
 export interface ResolvedSecurity {
   readonly cors: ResolvedCors | false
   readonly helmet: HelmetOptions | false
@@ -161,6 +121,8 @@ export interface ResolvedSecurity {
 export const keelExposedHeaders = [
   'x-request-id',
   'retry-after',
+  'ratelimit-policy',
+  'ratelimit',
   'ratelimit-limit',
   'ratelimit-remaining',
   'ratelimit-reset',
@@ -171,22 +133,6 @@ const defaultAllowedHeaders = Object.freeze(['authorization', 'content-type', 'x
 
 const KNOWN = ['cors', 'helmet', 'rateLimit']
 const CORS_KEYS = ['origins', 'credentials', 'methods', 'allowedHeaders', 'exposedHeaders', 'maxAge']
-const RATE_LIMIT_KEYS = [
-  'max',
-  'timeWindow',
-  'redis',
-  'nameSpace',
-  'keyGenerator',
-  'allowList',
-  'skipOnError',
-  'storeTimeout',
-  'exemptPrefixes',
-  'notFound',
-]
-
-/** The validators and error constructors of this plugin's options. */
-export const read = optionsReader('security', 'KEEL_ERR_SECURITY_INVALID_OPTION')
-
 function serializedOrigin(origin: unknown): string | undefined {
   if (typeof origin !== 'string') return undefined
   try {
@@ -259,46 +205,6 @@ function resolveCors(value: unknown): ResolvedCors | false {
     allowedHeaders: read.stringList('cors.allowedHeaders', o.allowedHeaders, defaultAllowedHeaders),
     exposedHeaders: Object.freeze([...new Set([...keelExposedHeaders, ...exposed.map((name) => name.toLowerCase())])]),
     maxAge: resolveMaxAge(o.maxAge),
-  })
-}
-
-function resolveRedis(value: unknown): KeelRedisClient | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'object' || value === null || typeof (value as KeelRedisClient).eval !== 'function') {
-    throw read.error('rateLimit.redis', 'must be an ioredis client', value, 'pass new Redis(url) from ioredis')
-  }
-  return value as KeelRedisClient
-}
-
-function resolveAllowList(value: unknown): KeelRateLimitOptions['allowList'] {
-  if (typeof value === 'function') return value as KeelRateLimitOptions['allowList']
-  return value === undefined ? undefined : read.stringList('rateLimit.allowList', value, [])
-}
-
-function resolveExemptPrefixes(value: unknown): readonly string[] {
-  const prefixes = read.stringList('rateLimit.exemptPrefixes', value, [])
-  for (const prefix of prefixes) {
-    if (!prefix.startsWith('/')) {
-      throw read.error('rateLimit.exemptPrefixes', "must hold paths starting with '/'", prefix, "write e.g. '/metrics'")
-    }
-  }
-  return prefixes
-}
-
-function resolveRateLimit(value: unknown): ResolvedRateLimit | false {
-  if (value === false) return false
-  const o = read.object('rateLimit', value, RATE_LIMIT_KEYS, { fix: `pass false or { ${RATE_LIMIT_KEYS.join(', ')} }` })
-  return Object.freeze({
-    max: read.integer('rateLimit.max', o.max, 100),
-    timeWindow: read.duration('rateLimit.timeWindow', o.timeWindow, '1 minute'),
-    redis: resolveRedis(o.redis),
-    nameSpace: read.string('rateLimit.nameSpace', o.nameSpace, 'keel-rate-limit:'),
-    keyGenerator: read.func<KeelRateLimitOptions['keyGenerator']>('rateLimit.keyGenerator', o.keyGenerator),
-    allowList: resolveAllowList(o.allowList),
-    skipOnError: read.boolean('rateLimit.skipOnError', o.skipOnError, true),
-    storeTimeout: read.duration('rateLimit.storeTimeout', o.storeTimeout, 500),
-    exemptPrefixes: resolveExemptPrefixes(o.exemptPrefixes),
-    notFound: read.boolean('rateLimit.notFound', o.notFound, true),
   })
 }
 

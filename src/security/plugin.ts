@@ -10,17 +10,15 @@ import fp from 'fastify-plugin'
 import { allowsAnyOrigin, registerCors } from './cors.js'
 import { corsPolicyOf } from './cors-policy.js'
 import { failureLimitHooks, kFailureFallback, kFailureKey } from './failure-limit.js'
+import { type FailureStore, memoryFailureStore, RedisCounters, redisFailureStore } from './failure-stores.js'
 import { keelHelmetDefaults, mergeHelmetOptions, responseHeaders, routeHeadersHook } from './headers.js'
-import {
-  type KeelSecurityOptions,
-  type ResolvedRateLimit,
-  type ResolvedSecurity,
-  read,
-  resolveOptions,
-} from './options.js'
-import { type LimitCheck, registerRequestLimits } from './rate-limit.js'
+import type { LimitHook } from './limiter.js'
+import { type KeelSecurityOptions, type ResolvedSecurity, resolveOptions } from './options.js'
+import { type RequestLimits, registerRequestLimits } from './rate-limit.js'
+import type { ResolvedRateLimit } from './rate-limit-options.js'
+import { read } from './readers.js'
+import { RedisRunner } from './redis-runner.js'
 import { onRoute, resolveRouteSecurity, routeName, routeRead } from './route-config.js'
-import { type FailureStore, memoryFailureStore, RedisCounters, redisFailureStore } from './stores.js'
 import { trustProxyCheck } from './trust-proxy.js'
 
 const kRegistered = Symbol.for('fastify-keel.security')
@@ -34,7 +32,7 @@ function assertFirstRegistration(app: FastifyInstance, config: ResolvedSecurity)
     throw read.misuse(
       'KEEL_ERR_SECURITY_ALREADY_REGISTERED',
       `${already} is already registered in this app`,
-      'register keelSecurity once and let it register @fastify/cors and @fastify/rate-limit (turn a part off with cors: false / rateLimit: false)',
+      'register keelSecurity once and let it register @fastify/cors and limit requests (turn a part off with cors: false / rateLimit: false)',
     )
   }
 }
@@ -44,6 +42,20 @@ function failureStore(rateLimit: ResolvedRateLimit | false, counters: RedisCount
   const memory = memoryFailureStore()
   if (counters === undefined) return memory
   return redisFailureStore(counters, app.log, rateLimit !== false && rateLimit.skipOnError ? memory : undefined)
+}
+
+/** Puts the route's rate-limit checks in place; a route policy while rate limiting is off is a mistake. */
+function limitRoute(limits: RequestLimits | undefined, route: RouteOptions, own: unknown): void {
+  if (limits !== undefined) {
+    limits.limitRoute(route, own)
+  } else if (own !== undefined && own !== false) {
+    throw routeRead.error(
+      'config.security.rateLimit',
+      'needs rate limiting, which is off (rateLimit: false)',
+      own,
+      'pass rateLimit options to keelSecurity, or drop the route policy',
+    )
+  }
 }
 
 function appendHook(route: RouteOptions, name: 'onRequest' | 'preHandler' | 'onSend', hook: unknown): void {
@@ -63,12 +75,13 @@ const plugin: FastifyPluginAsync<KeelSecurityOptions> = async (app, opts) => {
   const appHelmet = config.helmet === false ? false : mergeHelmetOptions(keelHelmetDefaults, config.helmet)
   const appHeaders = responseHeaders(appHelmet, 'helmet', read)
   const rateLimit = config.rateLimit
-  const counters =
+  const runner =
     rateLimit !== false && rateLimit.redis !== undefined
-      ? new RedisCounters(rateLimit.redis, rateLimit.storeTimeout, app.log)
+      ? new RedisRunner(rateLimit.redis, rateLimit.storeTimeout, app.log)
       : undefined
-  const failures: FailureStore = failureStore(rateLimit, counters, app)
+  const failures: FailureStore = failureStore(rateLimit, runner && new RedisCounters(runner), app)
   const failureNameSpace = `${rateLimit === false ? 'keel-rate-limit:' : rateLimit.nameSpace}failures:`
+  const headerModes = rateLimit === false ? { draft: true, legacy: false } : rateLimit.headers
 
   // Callback style on purpose, on the hot path: an async hook costs a promise and a microtask per request,
   // and every promise also runs the async-context hooks that getRequestId() relies on.
@@ -83,19 +96,20 @@ const plugin: FastifyPluginAsync<KeelSecurityOptions> = async (app, opts) => {
   // @fastify/cors answers preflights in its own hook, after the headers above; its OPTIONS route is declared
   // before the route hook below, so preflights are not rate limited.
   if (allowsAnyOrigin(config.cors)) await registerCors(app, config.cors)
-  const limits = rateLimit === false ? undefined : await registerRequestLimits(app, rateLimit, counters)
+  const limits = rateLimit === false ? undefined : registerRequestLimits(app, rateLimit, runner)
   if (limits?.notFound !== undefined) app.addHook('onRequest', notFoundLimitHook(limits.notFound))
 
   app.addHook('onRoute', function keelSecurityRoute(route) {
     const name = routeName(route)
     onRoute(name, () => {
-      limits?.limitRoute(route)
       const security = resolveRouteSecurity((route.config as { security?: unknown } | undefined)?.security)
+      limitRoute(limits, route, security?.rateLimit)
       if (security?.helmet !== undefined) {
         appendHook(route, 'onRequest', routeHeadersHook(appHelmet, appHeaders, security.helmet, routeRead))
       }
       if (security?.failureLimit !== undefined) {
-        const hooks = failureLimitHooks(security.failureLimit, failures, `${failureNameSpace}${name}:`)
+        const prefix = `${failureNameSpace}${name}:`
+        const hooks = failureLimitHooks(security.failureLimit, failures, prefix, headerModes)
         appendHook(route, 'preHandler', hooks.check)
         appendHook(route, 'onSend', hooks.settle)
       }
@@ -104,29 +118,25 @@ const plugin: FastifyPluginAsync<KeelSecurityOptions> = async (app, opts) => {
 }
 
 /**
- * Counts requests that match no route against the app-wide limit. Added after @fastify/cors's hook, so a 429
- * here still carries the CORS headers a browser needs to read it; for routes this hook only reads `is404`.
+ * Counts requests that match no route against the app's `onRequest` policies. Added after @fastify/cors's hook, so
+ * a 429 here still carries the CORS headers a browser needs to read it; for routes this hook only reads `is404`.
  */
-function notFoundLimitHook(check: LimitCheck) {
+function notFoundLimitHook(check: LimitHook) {
   return function keelNotFoundLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-    if (!request.is404) {
-      done()
-      return
-    }
-    // The check resolves to undefined, so `done` serves as both callbacks: no closure per request.
-    check(request, reply).then(done, done)
+    if (request.is404) check(request, reply, done)
+    else done()
   }
 }
 
 /**
- * CORS, security headers for a JSON API and rate limits (in memory, or shared through Redis) in one
+ * CORS, security headers for a JSON API and rate limits (named policies in memory, or shared through Redis) in one
  * register call. Await it before declaring routes: its route hooks only see routes added afterwards.
  *
  * @example
  * import { keelSecurity } from 'fastify-keel/security'
  * await app.register(keelSecurity, {
  *   cors: { origins: ['https://app.example.com'], credentials: true },
- *   rateLimit: { max: 100, timeWindow: '1 minute', redis },
+ *   rateLimit: { policies: [{ name: 'burst', max: 10, timeWindow: '1 s' }, { name: 'hourly', max: 1000, timeWindow: '1 h' }], redis },
  * })
  * @see docs/security.md
  */

@@ -1,122 +1,149 @@
-// The request limits: which route is limited by what, decided here and only here, and what a refusal says.
+// The request limits: which policies limit which route, in which hook, decided here and only here.
 //
-// @fastify/rate-limit is registered in a child context of its own, so its `onRoute` hook never sees the app's
-// routes (on its own it appends its check after a route's hooks, where `onRequest: [app.authenticate]` would
-// answer 401 before the request is counted). keel asks it for its documented `rateLimit(options)` check
-// instead and puts that first in each limited route's `onRequest`, in `limitRoute` below.
-import fastifyRateLimit, { type RateLimitOptions, type RateLimitPluginOptions } from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
-import { HttpError } from '../errors/index.js'
-import { isPlainObject } from '../internal/options.js'
-import type { ResolvedRateLimit } from './options.js'
-import { routeRead } from './route-config.js'
-import { kRouteKey, type RedisCounters, redisRateLimitStore } from './stores.js'
-
-/** A rate-limit check as `@fastify/rate-limit` builds it: sets the `ratelimit-*` headers, throws a refusal. */
-export type LimitCheck = (request: FastifyRequest, reply: FastifyReply) => Promise<undefined>
+// Each route's `onRequest` policies go first among its own `onRequest` hooks, so `onRequest: [app.authenticate]`
+// cannot answer 401 before the request is counted (token guessing is limited); its `preHandler` policies go first
+// among its `preHandler` hooks, after `authenticate`, so their keys can read `request.user`.
+import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { OptionsReader } from '../internal/options.js'
+import { BlockCache } from './block-cache.js'
+import { type LimiterEngine, type LimitHook, limitHook } from './limiter.js'
+import { assertUniqueNames, type KeelRateLimitPolicy, type ResolvedPolicy, resolvePolicy } from './policy-options.js'
+import { MemoryPolicyStore } from './policy-store-memory.js'
+import { RedisPolicyStore } from './policy-store-redis.js'
+import type { ResolvedRateLimit } from './rate-limit-options.js'
+import { read } from './readers.js'
+import type { RedisRunner } from './redis-runner.js'
+import { routeName, routeRead } from './route-config.js'
 
 /** The request limits of an app, built once at register time. */
 export interface RequestLimits {
-  /** Puts the route's check first in its `onRequest` hooks, unless the route is not limited. */
-  limitRoute(route: RouteOptions): void
-  /** The app-wide check for requests that match no route, or `undefined` when `notFound` is off. */
-  readonly notFound: LimitCheck | undefined
-}
-
-function seconds(ttlMs: number): string {
-  return String(Math.max(0, Math.ceil(ttlMs / 1000)))
-}
-
-/**
- * The headers of a refusal, on the reply: the limit headers of a response always describe the limit that
- * answered it (`@fastify/rate-limit` writes them for request limits, this for failure limits). Errors carry
- * no limit headers of their own, so there is one source for them whatever error handler renders the error.
- */
-export function writeRefusalHeaders(reply: FastifyReply, limit: string, retryAfter: string): void {
-  reply.header('ratelimit-limit', limit)
-  reply.header('ratelimit-remaining', '0')
-  reply.header('ratelimit-reset', retryAfter)
-  reply.header('retry-after', retryAfter)
-}
-
-/** The error of a refused request; its headers are already on the reply. */
-export function rateLimitedError(status: 429 | 403, retryAfter: string): HttpError {
-  return status === 403
-    ? new HttpError(403, 'Too many requests; access is blocked for now', { code: 'RATE_LIMIT_BANNED' })
-    : new HttpError(429, `Too many requests; retry in ${retryAfter} seconds`, { code: 'RATE_LIMITED' })
-}
-
-/**
- * The one decision per route. The route's own `config.rateLimit` (the contract @fastify/rate-limit defines and
- * types) comes first: `false` is how keelHealth keeps its probes unlimited, with or without keelSecurity. Then
- * `exemptPrefixes`; every other route gets the app-wide limit.
- */
-function routeLimit(route: RouteOptions, limits: ResolvedRateLimit): RateLimitOptions | 'app' | false {
-  const own: unknown = route.config?.rateLimit
-  if (own === false) return false
-  if (own !== undefined) {
-    if (!isPlainObject(own)) {
-      throw routeRead.error('config.rateLimit', 'must be false or rate-limit options', own, 'pass e.g. { max: 5 }')
-    }
-    return own as RateLimitOptions
-  }
-  return limits.exemptPrefixes.some((prefix) => route.url.startsWith(prefix)) ? false : 'app'
+  /** Puts the route's checks first in its `onRequest` and `preHandler` hooks, unless the route is not limited. */
+  limitRoute(route: RouteOptions, own: unknown): void
+  /** The check of the app's `onRequest` policies for requests that match no route, `undefined` when `notFound` is off. */
+  readonly notFound: LimitHook | undefined
+  /** The hook of `app.rateLimitHook(policies)`. */
+  custom(policies: unknown): LimitHook
 }
 
 /** Puts `hook` first in the route's own `name` hooks, in a new array (the caller may share its list). */
-function prependHook(route: RouteOptions, name: NonNullable<RateLimitOptions['hook']>, hook: LimitCheck): void {
+function prependHook(route: RouteOptions, name: 'onRequest' | 'preHandler', hook: LimitHook): void {
   const target = route as unknown as Record<string, unknown>
   const hooks = target[name]
   target[name] = [hook, ...(hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks])]
 }
 
 /**
- * Registers `@fastify/rate-limit` for `app` and returns its checks. Its `app.rateLimit()` and
- * `app.createRateLimit()` decorators are still offered on `app`, bound to the same counters.
+ * A list of own policies and app policy names (route config, app.rateLimitHook()), resolved. `scope` says where the
+ * own policies count; a single own policy without a name is called `fallbackName`.
  */
-export async function registerRequestLimits(
+function resolveList(
+  read: OptionsReader,
+  path: string,
+  value: unknown,
+  limits: ResolvedRateLimit,
+  scope: string,
+  fallbackName: string,
+  allowGroup: boolean,
+): ResolvedPolicy[] {
+  if (!Array.isArray(value)) return [resolvePolicy(read, path, value, limits.defaults, scope, fallbackName, allowGroup)]
+  if (value.length === 0) {
+    throw read.error(path, 'is an empty list', value, 'pass false for no limits, or list policies')
+  }
+  const policies = value.map((item: unknown, i) => {
+    if (typeof item !== 'string') {
+      return resolvePolicy(read, `${path}[${i}]`, item, limits.defaults, scope, undefined, allowGroup)
+    }
+    const app = limits.policies.find((policy) => policy.name === item)
+    if (app === undefined) {
+      const names = limits.policies.map((policy) => `"${policy.name}"`).join(', ')
+      throw read.error(`${path}[${i}]`, 'names no app policy', item, `name one of ${names}, or pass a policy`)
+    }
+    return app
+  })
+  assertUniqueNames(read, path, policies)
+  return policies
+}
+
+/**
+ * The one decision per route. keel's own `config.security.rateLimit` comes first; then `config.rateLimit: false`,
+ * the signal `@fastify/rate-limit` defines and keelHealth's probes send (its other values are refused: they are
+ * `@fastify/rate-limit` options, not keel's); then `exemptPrefixes`; every other route gets the app's policies.
+ */
+function routePolicies(route: RouteOptions, own: unknown, limits: ResolvedRateLimit): readonly ResolvedPolicy[] {
+  const path = 'config.security.rateLimit'
+  if (own === false) return []
+  if (own !== undefined) return resolveList(routeRead, path, own, limits, `route:${routeName(route)}`, 'route', true)
+  // Not typed by keel: @fastify/rate-limit's augmentation types it, when that package's types are loaded.
+  const foreign = (route.config as { rateLimit?: unknown } | undefined)?.rateLimit
+  if (foreign === false) return []
+  if (foreign !== undefined) {
+    throw routeRead.error(
+      'config.rateLimit',
+      'is not read by keelSecurity (it is an option of @fastify/rate-limit)',
+      foreign,
+      'move the policy to config.security.rateLimit, e.g. { security: { rateLimit: { max: 5, timeWindow: "1 minute" } } }',
+    )
+  }
+  return limits.exemptPrefixes.some((prefix) => route.url.startsWith(prefix)) ? [] : limits.policies
+}
+
+function engineOf(limits: ResolvedRateLimit, runner: RedisRunner | undefined): LimiterEngine {
+  return Object.freeze({
+    store:
+      runner === undefined
+        ? { memory: new MemoryPolicyStore() }
+        : { redis: new RedisPolicyStore(runner), blocks: new BlockCache() },
+    modes: limits.headers,
+    allowList: limits.allowList,
+    nameSpace: limits.nameSpace,
+  })
+}
+
+/** One hook per distinct set of policies and hook name, shared by every route with that set. */
+function hookCache(engine: LimiterEngine) {
+  const hooks = new Map<string, LimitHook>()
+  return (policies: readonly ResolvedPolicy[]): LimitHook => {
+    const id = policies.map((policy) => `${policy.scope}\u0000${policy.name}`).join('\u0001')
+    const shared = policies.every((policy) => policy.scope === 'app')
+    let hook = shared ? hooks.get(id) : undefined
+    if (hook === undefined) {
+      hook = limitHook(policies, engine)
+      if (shared) hooks.set(id, hook)
+    }
+    return hook
+  }
+}
+
+/** Builds the request limits of `app`, and decorates `app.rateLimitHook(policies)`. */
+export function registerRequestLimits(
   app: FastifyInstance,
   limits: ResolvedRateLimit,
-  counters: RedisCounters | undefined,
-): Promise<RequestLimits> {
-  const options: RateLimitPluginOptions = {
-    global: false,
-    max: limits.max,
-    timeWindow: limits.timeWindow,
-    skipOnError: limits.skipOnError,
-    enableDraftSpec: true,
-    errorResponseBuilder: (_request, context) => rateLimitedError(context.ban ? 403 : 429, seconds(context.ttl)),
-  }
-  if (limits.keyGenerator !== undefined) options.keyGenerator = limits.keyGenerator
-  if (limits.allowList !== undefined) {
-    options.allowList = typeof limits.allowList === 'function' ? limits.allowList : [...limits.allowList]
-  }
-  if (counters !== undefined) {
-    // Typed loosely by @fastify/rate-limit; the class implements its incr/read/child contract.
-    options.store = redisRateLimitStore(counters, limits.nameSpace) as unknown as RateLimitPluginOptions['store']
-  }
-  let engine: FastifyInstance | undefined
-  await app.register(async function keelRateLimitEngine(child) {
-    await child.register(fastifyRateLimit, options)
-    engine = child
-  })
-  const { rateLimit, createRateLimit } = engine as FastifyInstance
-  app.decorate('rateLimit', rateLimit)
-  app.decorate('createRateLimit', createRateLimit)
-
-  const appCheck = rateLimit() as unknown as LimitCheck
-  // A route with its own limit gets its own counters, keyed by method and URL like @fastify/rate-limit's.
-  const routeCheck = (limit: RateLimitOptions, route: RouteOptions): LimitCheck => {
-    const own: RateLimitOptions & { [kRouteKey]: string } = { ...limit, [kRouteKey]: `${route.method}${route.url}` }
-    return rateLimit(own) as unknown as LimitCheck
-  }
-  return {
-    limitRoute(route) {
-      const limit = routeLimit(route, limits)
-      if (limit === false) return
-      if (limit === 'app') prependHook(route, 'onRequest', appCheck)
-      else prependHook(route, limit.hook ?? 'onRequest', routeCheck(limit, route))
+  runner: RedisRunner | undefined,
+): RequestLimits {
+  const engine = engineOf(limits, runner)
+  const hookFor = hookCache(engine)
+  const inHook = (policies: readonly ResolvedPolicy[], hook: 'onRequest' | 'preHandler') =>
+    policies.filter((policy) => policy.hook === hook)
+  const appOnRequest = inHook(limits.policies, 'onRequest')
+  const requestLimits: RequestLimits = {
+    limitRoute(route, own) {
+      const policies = routePolicies(route, own, limits)
+      const preHandler = inHook(policies, 'preHandler')
+      const onRequest = inHook(policies, 'onRequest')
+      if (preHandler.length > 0) prependHook(route, 'preHandler', hookFor(preHandler))
+      if (onRequest.length > 0) prependHook(route, 'onRequest', hookFor(onRequest))
     },
-    notFound: limits.notFound ? appCheck : undefined,
+    notFound: limits.notFound && appOnRequest.length > 0 ? hookFor(appOnRequest) : undefined,
+    custom(policies) {
+      if (policies === undefined) return hookFor(limits.policies)
+      return limitHook(resolveList(read, 'app.rateLimitHook()', policies, limits, 'custom', 'default', false), engine)
+    },
   }
+  app.decorate(
+    'rateLimitHook',
+    function rateLimitHook(policies?: KeelRateLimitPolicy | readonly (KeelRateLimitPolicy | string)[]) {
+      return requestLimits.custom(policies)
+    },
+  )
+  return requestLimits
 }

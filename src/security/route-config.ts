@@ -4,26 +4,30 @@ import type { FastifyRequest, RouteOptions } from 'fastify'
 import type { HelmetOptions } from 'helmet'
 import { KeelConfigError } from '../internal/config-error.js'
 import { isPlainObject, optionsReader } from '../internal/options.js'
+import { policyName } from './policy-options.js'
 
 /** Validators for route config; every error is a `KEEL_ERR_SECURITY_ROUTE_CONFIG`. */
 export const routeRead = optionsReader('security', 'KEEL_ERR_SECURITY_ROUTE_CONFIG')
 
 /** Resolved failure limit of one route. */
 export interface ResolvedFailureLimit {
+  /** Its policy name in the headers and `violated-policies` of its 429. */
+  readonly name: string
   readonly max: number
   readonly timeWindow: number
   readonly keyGenerator: ((request: FastifyRequest) => string | Promise<string>) | undefined
   readonly isFailure: (statusCode: number) => boolean
 }
 
-/** A route's `config.security`, validated. */
+/** A route's `config.security`, validated (its `rateLimit` is resolved against the app's limits, in rate-limit.ts). */
 export interface ResolvedRouteSecurity {
   readonly helmet: HelmetOptions | false | undefined
   readonly failureLimit: ResolvedFailureLimit | undefined
+  readonly rateLimit: unknown
 }
 
-const SECURITY_KEYS = ['helmet', 'failureLimit']
-const FAILURE_LIMIT_KEYS = ['max', 'timeWindow', 'keyGenerator', 'isFailure']
+const SECURITY_KEYS = ['helmet', 'failureLimit', 'rateLimit']
+const FAILURE_LIMIT_KEYS = ['name', 'max', 'timeWindow', 'keyGenerator', 'isFailure']
 
 function defaultIsFailure(statusCode: number): boolean {
   return statusCode >= 400 && statusCode < 500 && statusCode !== 429
@@ -50,6 +54,7 @@ function resolveFailureLimit(value: unknown): ResolvedFailureLimit {
   const path = 'config.security.failureLimit'
   const o = routeRead.object(path, value, FAILURE_LIMIT_KEYS, { fix: `pass { ${FAILURE_LIMIT_KEYS.join(', ')} }` })
   return Object.freeze({
+    name: policyName(routeRead, `${path}.name`, o.name, 'failures'),
     max: routeRead.integer(`${path}.max`, o.max, 5),
     timeWindow: routeRead.duration(`${path}.timeWindow`, o.timeWindow, '15 minutes'),
     keyGenerator: routeRead.func<ResolvedFailureLimit['keyGenerator']>(`${path}.keyGenerator`, o.keyGenerator),
@@ -68,5 +73,6 @@ export function resolveRouteSecurity(value: unknown): ResolvedRouteSecurity | un
   return Object.freeze({
     helmet: helmet as HelmetOptions | false | undefined,
     failureLimit: o.failureLimit === undefined ? undefined : resolveFailureLimit(o.failureLimit),
+    rateLimit: o.rateLimit,
   })
 }

@@ -3,7 +3,6 @@
 import { createHmac, sign as cryptoSign, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { type KeelAuthOptions, keelAuth } from 'fastify-keel/auth'
-import type { Redis } from 'ioredis'
 
 export const hsSecret = randomBytes(32).toString('base64url')
 export const issuer = 'https://api.test'
@@ -72,12 +71,4 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
 export { captureLogs, type LogLine } from '../helpers/logs.js'
 
-/** Deletes the keys under `prefix` (this run's keys only). */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
-    if (keys.length > 0) await redis.del(...keys)
-    cursor = next
-  } while (cursor !== '0')
-}
+export { deleteKeys } from '../helpers/redis.js'

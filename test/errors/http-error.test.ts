@@ -2,6 +2,13 @@ import { HttpError, httpErrors, isHttpError } from 'fastify-keel/errors'
 import { describe, expect, it } from 'vitest'
 
 describe('HttpError', () => {
+  it('should be operational by default for 503 only, and as the raiser says otherwise', () => {
+    expect(new HttpError(503).operational).toBe(true)
+    expect(new HttpError(500).operational).toBe(false)
+    expect(new HttpError(502, 'down', { operational: true }).operational).toBe(true)
+    expect(new HttpError(503, 'bug', { operational: false }).operational).toBe(false)
+  })
+
   it('should derive title-based code and expose 4xx details', () => {
     const error = httpErrors.notFound('User not found')
     expect(error.statusCode).toBe(404)

@@ -4,7 +4,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { createErrorHandler, HttpError, httpErrors, keelErrors } from 'fastify-keel/errors'
 import { keelRequestId } from 'fastify-keel/request-id'
 import { afterEach, describe, expect, it } from 'vitest'
-import { appWithLogs, expectProblem, linesAt, PROBLEM_CONTENT_TYPE } from './support.js'
+import { appWithLogs, linesAt } from '../helpers/logs.js'
+import { expectProblem, PROBLEM_CONTENT_TYPE } from '../helpers/problem.js'
 
 let app: FastifyInstance | undefined
 afterEach(async () => {
@@ -462,6 +463,22 @@ describe('errors', () => {
       const errors = linesAt(logged.lines, 50)
       expect(errors).toHaveLength(1)
       expect((errors[0] as unknown as { err: { stack: string } }).err.stack).toContain('plugin.test')
+    })
+
+    it.each([
+      ['a 502 raised operational', 502, true, 40],
+      ['a 503 raised not operational', 503, false, 50],
+    ] as const)('should log %s as the code that raised it decided', async (_name, status, operational, level) => {
+      const logged = appWithLogs()
+      app = logged.app
+      await app.register(keelErrors)
+      app.get('/', async () => {
+        throw new HttpError(status, 'upstream is down', { code: 'UPSTREAM_DOWN', operational })
+      })
+      expectProblem(await app.inject('/'), status, 'UPSTREAM_DOWN')
+      const lines = logged.lines.filter((line) => line.code === 'UPSTREAM_DOWN')
+      expect(lines.map((line) => line.level)).toEqual([level])
+      expect('err' in (lines[0] ?? {})).toBe(!operational)
     })
 
     it('should log a 4xx once at info level with its code and no error line', async () => {

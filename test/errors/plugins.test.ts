@@ -8,7 +8,7 @@ import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { keelErrors } from 'fastify-keel/errors'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expectProblem } from './support.js'
+import { expectProblem } from '../helpers/problem.js'
 
 let app: FastifyInstance | undefined
 afterEach(async () => {
@@ -63,10 +63,10 @@ describe('errors', () => {
       expectProblem(res, 401, 'TOKEN_INVALID')
     })
 
-    it('should map a malformed Authorization header to 400 TOKEN_INVALID', async () => {
+    it('should map a malformed Authorization header to TOKEN_INVALID with its one status, 401', async () => {
       const app = await jwtApp()
       const res = await app.inject({ url: '/me', headers: { authorization: 'Bearer two parts' } })
-      expectProblem(res, 400, 'TOKEN_INVALID')
+      expectProblem(res, 401, 'TOKEN_INVALID')
     })
 
     it('should let a valid token through', async () => {

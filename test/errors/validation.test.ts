@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { keelErrors } from 'fastify-keel/errors'
 import { afterEach, describe, expect, it } from 'vitest'
-import { expectProblem } from './support.js'
+import { expectProblem } from '../helpers/problem.js'
 
 let app: FastifyInstance | undefined
 afterEach(async () => {

@@ -26,7 +26,7 @@ describe('example configuration wiring', () => {
       })
     const first = [await from('203.0.113.1'), await from('203.0.113.1'), await from('203.0.113.1')]
     expect(first.map((r) => r.status)).toEqual([401, 401, 401])
-    expect(first[0]?.headers.get('ratelimit-limit')).toBe('3')
+    expect(first[0]?.headers.get('ratelimit-policy')).toBe('"default";q=3;w=60')
     const limited = await from('203.0.113.1')
     expect(limited.status).toBe(429)
     expect((limited.body as { code?: string }).code).toBe('RATE_LIMITED')

@@ -11,7 +11,7 @@ afterEach(async () => {
 })
 
 // Every sample is over a 1-byte heap limit, so the app is under pressure from its first sample on.
-const overHeapLimit = { maxHeapUsedBytes: 1, sampleInterval: 50, retryAfter: 7 }
+const overHeapLimit = { maxHeapUsedBytes: 1, sampleInterval: 50, retryAfter: '7s' }
 
 async function build(options: KeelHealthOptions, setup?: (app: FastifyInstance) => unknown) {
   const app = Fastify()
@@ -78,7 +78,11 @@ describe('health', () => {
       expect(res.statusCode).toBe(503)
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
       expect(res.headers['retry-after']).toBe('7')
-      expect(res.json()).toMatchObject({ status: 503, code: 'SERVICE_OVERLOADED' })
+      expect(res.json()).toMatchObject({
+        status: 503,
+        code: 'SERVICE_OVERLOADED',
+        type: 'https://iana.org/assignments/http-problem-types#temporary-reduced-capacity',
+      })
     })
 
     it('should keep answering the probes with health documents when keelErrors is registered', async () => {
@@ -106,7 +110,9 @@ describe('health', () => {
     })
 
     it('should shed every route, and fail the probes, while the event loop is blocked longer than maxEventLoopDelay', async () => {
-      const app = await build({ underPressure: { maxEventLoopDelay: 40, sampleInterval: 100, retryAfter: 3 } })
+      const app = await build({
+        underPressure: { maxEventLoopDelay: 40, sampleInterval: 100, retryAfter: '3 seconds' },
+      })
       expect((await app.inject('/ping')).statusCode).toBe(200)
       expect(app.isUnderPressure()).toBe(false)
 

@@ -9,10 +9,11 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()))
 })
 
+/** The output a probe shows with `details: true`, the only way a message reaches it. */
 async function outputOf(error: unknown): Promise<{ output: string; body: string }> {
   const app = Fastify()
   apps.push(app)
-  await app.register(keelHealth, { underPressure: false })
+  await app.register(keelHealth, { underPressure: false, details: true })
   app.health.addCheck('database', async () => {
     throw error
   })

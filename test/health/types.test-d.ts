@@ -11,7 +11,7 @@ import { expectTypeOf } from 'vitest'
 const app = Fastify()
 await app.register(keelHealth, { prefix: '/_health', version: '1.0.0', shutdownDelay: 5000, handleSignals: true })
 await app.register(keelHealth, { underPressure: false })
-await app.register(keelHealth, { underPressure: { maxEventLoopDelay: 500, retryAfter: 5 } })
+await app.register(keelHealth, { underPressure: { maxEventLoopDelay: 500, retryAfter: '5s' } })
 
 expectTypeOf(app.health).toEqualTypeOf<KeelHealth>()
 expectTypeOf(app.health.shuttingDown).toEqualTypeOf<boolean>()
@@ -36,17 +36,20 @@ app.health.addCheck('bad-status', () => ({ status: 'down' }))
 app.health.addCheck('bad-observed', () => ({ observedValue: 10n }))
 // @ts-expect-error critical is a boolean
 app.health.addCheck('bad-critical', check, { critical: 'yes' })
-// @ts-expect-error timeout is a number
-app.health.addCheck('bad-timeout', check, { timeout: '1s' })
+// durations are milliseconds or a string
+app.health.addCheck('string-timeout', check, { timeout: '1s' })
+// @ts-expect-error timeout is a duration, not a boolean
+app.health.addCheck('bad-timeout', check, { timeout: true })
 // @ts-expect-error the check is required
 app.health.addCheck('missing')
 
 // @ts-expect-error underPressure is false or an object
 const badUnderPressure: KeelHealthOptions = { underPressure: true }
-// @ts-expect-error cacheTtl is a number of ms
-const badCacheTtl: KeelHealthOptions = { cacheTtl: '1s' }
+const durations: KeelHealthOptions = { cacheTtl: '1s', checkTimeout: 2000, shutdownDelay: '5 seconds', details: true }
+// @ts-expect-error cacheTtl is a duration: milliseconds or a string
+const badCacheTtl: KeelHealthOptions = { cacheTtl: { ms: 1 } }
 
 const doc: HealthDocument = { status: 'pass', checks: { db: [{ status: 'pass', time: new Date().toISOString() }] } }
 expectTypeOf(doc.status).toEqualTypeOf<'pass' | 'warn' | 'fail'>()
 
-export { badCacheTtl, badUnderPressure }
+export { badCacheTtl, badUnderPressure, durations }

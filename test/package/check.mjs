@@ -53,6 +53,9 @@ try {
   step('CommonJS consumer', process.execPath, ['consumer.cjs'], { cwd: work })
   step('TypeScript consumer (node16)', bin('tsc'), ['-p', 'tsconfig.node16.json'], { cwd: work })
   step('TypeScript consumer (bundler)', bin('tsc'), ['-p', 'tsconfig.bundler.json'], { cwd: work })
+  // Programs of their own: a module augmentation reaches every file of a program.
+  step('TypeScript: the root entry types no plugin decorator', bin('tsc'), ['-p', 'tsconfig.root.json'], { cwd: work })
+  step('TypeScript: the preset with an opted-in subpath', bin('tsc'), ['-p', 'tsconfig.opt-in.json'], { cwd: work })
   console.log('\npackage check: all steps passed')
 } finally {
   rmSync(work, { recursive: true, force: true })

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { keelErrors } from 'fastify-keel/errors'
@@ -17,27 +16,9 @@ import defaultExport, {
   sortQuery,
 } from 'fastify-keel/pagination'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { documentedCodes, plain } from '../helpers/docs-tables.js'
 
 const secret = randomBytes(32).toString('hex')
-
-/** Rows of the markdown table that follows `heading` in docs/pagination.md, as arrays of cells. */
-function docsTable(heading: string): string[][] {
-  const docs = readFileSync(new URL('../../docs/pagination.md', import.meta.url), 'utf8')
-  const start = docs.indexOf(heading)
-  expect(start).toBeGreaterThan(-1)
-  const rows: string[][] = []
-  for (const line of docs.slice(start).split('\n').slice(1)) {
-    if (line.startsWith('|'))
-      rows.push(
-        line
-          .split('|')
-          .slice(1, -1)
-          .map((cell) => cell.trim()),
-      )
-    else if (rows.length > 0) break
-  }
-  return rows.slice(2) // header and separator
-}
 
 describe('pagination', () => {
   it('should export the plugin by name and as default', () => {
@@ -170,6 +151,29 @@ describe('pagination', () => {
     expect(build).toThrow(expect.objectContaining({ code: 'KEEL_ERR_PAGINATION_INVALID_LIMIT' }))
   })
 
+  it('should refuse an unknown factory option in the one message shape', () => {
+    expect(() => offsetQuery({ maxLimt: 50 } as never)).toThrow(
+      expect.objectContaining({
+        code: 'KEEL_ERR_PAGINATION_INVALID_OPTION',
+        message: expect.stringMatching(
+          /^fastify-keel\/pagination: option "offsetQuery.maxLimt" is unknown, got 50; did you mean "offsetQuery.maxLimit"\?/,
+        ),
+      }),
+    )
+    expect(() => cursorQuery({ maxPage: 5 } as never)).toThrow(
+      expect.objectContaining({ code: 'KEEL_ERR_PAGINATION_INVALID_OPTION' }),
+    )
+  })
+
+  it('should never echo a cursor secret in its error', () => {
+    expect(() => encodeCursor([1], { secret: 'short-secret-value' })).toThrow(
+      expect.objectContaining({
+        code: 'KEEL_ERR_PAGINATION_INVALID_SECRET',
+        message: expect.not.stringContaining('short-secret-value'),
+      }),
+    )
+  })
+
   it('should lower the default limit to a smaller maxLimit', () => {
     expect(offsetQuery({ maxLimit: 10 }).properties.limit.default).toBe(10)
   })
@@ -259,18 +263,11 @@ describe('pagination', () => {
     )
   })
 
-  it('should document every HTTP error code with its status', () => {
-    const rows = docsTable('## Error codes')
-    const documented = Object.fromEntries(rows.map(([code, status]) => [code?.replaceAll('`', ''), Number(status)]))
-    const registry = Object.fromEntries(
-      Object.entries(PAGINATION_ERROR_CODES).map(([code, info]) => [code, info.status]),
-    )
-    expect(documented).toEqual(registry)
+  it('should document every HTTP error code with its status and when it is sent', () => {
+    expect(documentedCodes('pagination').response).toEqual(plain(PAGINATION_ERROR_CODES))
   })
 
-  it('should document every configuration error code', () => {
-    const rows = docsTable('### Configuration errors')
-    const documented = rows.map(([code]) => code?.replaceAll('`', '')).sort()
-    expect(documented).toEqual(Object.keys(PAGINATION_CONFIG_CODES).sort())
+  it('should document every configuration error code with when and fix', () => {
+    expect(documentedCodes('pagination').config).toEqual(plain(PAGINATION_CONFIG_CODES))
   })
 })

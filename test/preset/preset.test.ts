@@ -1,13 +1,11 @@
+import { connect } from 'node:net'
 import Fastify, { type FastifyInstance } from 'fastify'
 import keelDefault, * as root from 'fastify-keel'
-import { keel, PRESET_CONFIG_CODES } from 'fastify-keel'
-import * as auth from 'fastify-keel/auth'
-import * as errors from 'fastify-keel/errors'
-import * as health from 'fastify-keel/health'
-import * as pagination from 'fastify-keel/pagination'
-import * as requestId from 'fastify-keel/request-id'
-import * as security from 'fastify-keel/security'
+import { type KeelOptions, keel, keelServerOptions, PRESET_CONFIG_CODES } from 'fastify-keel'
+import type {} from 'fastify-keel/auth'
+import type {} from 'fastify-keel/pagination'
 import { afterEach, describe, expect, it } from 'vitest'
+import { expectProblem } from '../helpers/problem.js'
 
 const authOptions = { secret: 'a-test-secret-of-at-least-32-bytes!!', issuer: 'https://issuer.test', audience: 'test' }
 const pluginNames = {
@@ -125,17 +123,97 @@ describe('preset', () => {
     expect(Object.keys(PRESET_CONFIG_CODES)).toEqual(['KEEL_ERR_PRESET_INVALID_OPTION'])
   })
 
-  it('should re-export every public name of every subpath from the root', () => {
-    const subpaths = { auth, errors, health, pagination, requestId, security }
-    const owners = new Map<string, string>()
-    for (const [subpath, exports] of Object.entries(subpaths)) {
-      for (const [name, value] of Object.entries(exports)) {
-        if (name === 'default') continue
-        expect(owners.get(name), `${name} is exported by ${owners.get(name)} and ${subpath}`).toBeUndefined()
-        owners.set(name, subpath)
-        expect((root as Record<string, unknown>)[name], `${subpath}.${name}`).toBe(value)
-      }
-    }
-    expect(owners.size).toBeGreaterThan(20)
+  it('should export the preset and its own API from the root, and no plugin', () => {
+    expect(Object.keys(root).sort()).toEqual([
+      'PRESET_CONFIG_CODES',
+      'PRESET_ORDER',
+      'default',
+      'keel',
+      'keelServerOptions',
+    ])
+  })
+
+  it('should write its option errors in the one message shape', async () => {
+    const app = Fastify()
+    apps.push(app)
+    await expect(app.register(keel, { helth: false } as object).ready()).rejects.toMatchObject({
+      code: 'KEEL_ERR_PRESET_INVALID_OPTION',
+      message: expect.stringMatching(/^fastify-keel: option "helth" is unknown, got false; did you mean "health"\?/),
+    })
+  })
+})
+
+describe('keelServerOptions', () => {
+  async function withServerOptions(options: KeelOptions): Promise<FastifyInstance> {
+    const app = Fastify({ routerOptions: { maxParamLength: 20 }, ...keelServerOptions(options) })
+    apps.push(app)
+    await app.register(keel, options)
+    app.get('/items/:id', async () => 'ok')
+    return app
+  }
+
+  /** The security headers keelSecurity put on an ordinary response, to compare with a framework-level one. */
+  function securityHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+    const names = ['cache-control', 'content-security-policy', 'x-content-type-options', 'x-frame-options']
+    return Object.fromEntries(names.map((name) => [name, headers[name]]))
+  }
+
+  it.each([
+    ['an undecodable URL', '/%E0%A4%A', 400, 'BAD_URL'],
+    ['an over-long path parameter', `/items/${'x'.repeat(50)}`, 414, 'PARAM_TOO_LONG'],
+  ])(
+    'should answer %s like any error: problem document, request id and security headers',
+    async (_n, url, status, code) => {
+      const app = await withServerOptions({
+        requestId: { header: 'x-correlation-id' },
+        errors: { typeBaseUri: 'https://e.test' },
+      })
+      const normal = await app.inject({ url: '/missing' })
+      const res = await app.inject({ url, headers: { 'x-correlation-id': 'pre-1' } })
+      const body = expectProblem(res, status, code)
+      expect(body).toMatchObject({ requestId: 'pre-1', type: expect.stringMatching(/^https:\/\/e\.test\//) })
+      expect(res.headers['x-correlation-id']).toBe('pre-1')
+      expect(securityHeaders(res.headers)).toEqual(securityHeaders(normal.headers))
+      expect(res.headers['x-content-type-options']).toBe('nosniff')
+    },
+  )
+
+  it('should answer a request Node refuses with a problem document on the socket', async () => {
+    const app = await withServerOptions({})
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const port = (app.server.address() as { port: number }).port
+    const normal = await app.inject('/missing')
+    const text = await new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = []
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.end(`GET / HTTP/1.1\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`),
+      )
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+      socket.on('error', reject)
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    })
+    const [head = '', body = ''] = text.split('\r\n\r\n')
+    expect(head).toMatch(/^HTTP\/1\.1 431 /)
+    const document = JSON.parse(body)
+    expect(document).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' })
+    expect(head).toContain(`x-request-id: ${document.requestId}`)
+    expect(head).toContain(`content-security-policy: ${normal.headers['content-security-policy']}`)
+  })
+
+  it('should send no security headers with security: false, and nothing at all with errors: false', async () => {
+    const app = await withServerOptions({ security: false })
+    const res = await app.inject('/%E0%A4%A')
+    expectProblem(res, 400, 'BAD_URL')
+    expect(res.headers['x-content-type-options']).toBeUndefined()
+    expect(keelServerOptions({ errors: false })).toEqual({})
+  })
+
+  it('should refuse options the preset refuses', () => {
+    expect(() => keelServerOptions({ rateLimit: {} } as never)).toThrow(
+      expect.objectContaining({ code: 'KEEL_ERR_PRESET_INVALID_OPTION' }),
+    )
+    expect(() => keelServerOptions({ requestId: { header: 'bad header' } })).toThrow(
+      expect.objectContaining({ code: 'KEEL_ERR_REQUEST_ID_INVALID_HEADER' }),
+    )
   })
 })

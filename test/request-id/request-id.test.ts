@@ -1,10 +1,11 @@
 import rateLimit from '@fastify/rate-limit'
 import underPressure from '@fastify/under-pressure'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { createErrorHandler, httpErrors, keelErrors } from 'fastify-keel/errors'
+import { httpErrors, keelErrors, problemServerOptions } from 'fastify-keel/errors'
 import { getRequestId, type KeelRequestIdOptions, keelRequestId } from 'fastify-keel/request-id'
 import { afterEach, describe, expect, it } from 'vitest'
-import { appWithLogs, expectProblem, type LogLine } from '../errors/support.js'
+import { appWithLogs, type LogLine } from '../helpers/logs.js'
+import { expectProblem } from '../helpers/problem.js'
 
 let app: FastifyInstance | undefined
 afterEach(async () => {
@@ -275,14 +276,13 @@ describe('request-id', () => {
     })
   })
 
-  describe('with the frameworkErrors recipe', () => {
+  describe('with problemServerOptions', () => {
     // Fastify answers these before any hook runs, so keelRequestId's onRequest hook never sets the header;
-    // the errors plugin sets it from request.id.
+    // problemServerOptions sets the header it is given to request.id.
     async function withFrameworkErrors(options: KeelRequestIdOptions = {}): Promise<FastifyInstance> {
-      const renderProblem = createErrorHandler()
       app = Fastify({
-        maxParamLength: 20,
-        frameworkErrors: (error, request, reply) => renderProblem(error, request, reply),
+        routerOptions: { maxParamLength: 20 },
+        ...problemServerOptions({ requestIdHeader: options.header ?? 'x-request-id' }),
       })
       await app.register(keelRequestId, options)
       await app.register(keelErrors)
@@ -412,6 +412,47 @@ describe('request-id', () => {
         traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       })
       expect(lines.find((line) => line.msg === 'request completed')?.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
+    })
+
+    it('should put traceId on every log line of a traced request, the incoming request line included', async () => {
+      const { app, lines } = await build()
+      await app.register(keelErrors)
+      app.get('/fail', async () => {
+        throw new Error('boom')
+      })
+      await app.inject({ url: '/fail', headers: { traceparent: VALID, 'x-request-id': 'tp-2' } })
+      await app.inject({ url: '/nowhere', headers: { traceparent: VALID, 'x-request-id': 'tp-3' } })
+      const traced = lines.filter((line) => line.reqId === 'tp-2' || line.reqId === 'tp-3')
+      expect(traced.map((line) => line.msg)).toEqual(
+        expect.arrayContaining(['incoming request', 'request failed', 'request completed']),
+      )
+      expect(traced.filter((line) => line.msg === 'incoming request')).toHaveLength(2)
+      for (const line of traced) expect(line.traceId, String(line.msg)).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
+    })
+
+    it('should keep traceId when the app sets its own child logger factory', async () => {
+      const { app, lines } = await build()
+      const factory = app.childLoggerFactory
+      app.setChildLoggerFactory(function tagged(logger, bindings, options, raw) {
+        return factory.call(this, logger, { ...bindings, tenant: 't1' }, options, raw)
+      })
+      app.get('/own', async (request) => {
+        request.log.info('inside handler')
+        return 'ok'
+      })
+      await app.inject({ url: '/own', headers: { traceparent: VALID, 'x-request-id': 'tp-4' } })
+      const inside = lines.find((line) => line.msg === 'inside handler')
+      expect(inside).toMatchObject({ tenant: 't1', traceId: '4bf92f3577b34da6a3ce929d0e0e4736' })
+    })
+
+    it("should leave Fastify's child logger factory alone without a logger, and still parse traceparent", async () => {
+      app = Fastify({ logger: false })
+      const fastifyDefault = app.childLoggerFactory
+      await app.register(keelRequestId)
+      expect(app.childLoggerFactory).toBe(fastifyDefault)
+      app.get('/', async (request) => request.traceContext)
+      const res = await app.inject({ url: '/', headers: { traceparent: VALID } })
+      expect(res.json()).toMatchObject({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736' })
     })
 
     it('should leave traceContext null and add no traceId without a valid traceparent', async () => {

@@ -117,6 +117,8 @@ describe('security', () => {
         expect.arrayContaining([
           'x-request-id',
           'retry-after',
+          'ratelimit-policy',
+          'ratelimit',
           'ratelimit-limit',
           'ratelimit-remaining',
           'ratelimit-reset',

@@ -7,6 +7,7 @@ import { type KeelRateLimitOptions, keelSecurity } from 'fastify-keel/security'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { describeWithRedis } from '../helpers/services.js'
+import { fieldsByName } from './fields.js'
 
 const apps: FastifyInstance[] = []
 
@@ -29,10 +30,10 @@ function notFoundSuite(store: () => Pick<KeelRateLimitOptions, 'redis' | 'nameSp
     const scanned = []
     for (const path of ['/admin', '/.env', '/wp-login.php']) scanned.push(await app.inject(path))
     expect(scanned.map((res) => res.statusCode)).toEqual([404, 404, 404])
-    expect(scanned.map((res) => res.headers['ratelimit-remaining'])).toEqual(['2', '1', '0'])
+    expect(scanned.map((res) => fieldsByName(res.headers).limit.default?.r)).toEqual([2, 1, 0])
     const limited = await app.inject('/backup.zip')
     expect(limited.statusCode).toBe(429)
-    expect(limited.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' })
+    expect(limited.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED', 'violated-policies': ['default'] })
     expect(limited.headers['retry-after']).toBe('60')
   })
 
@@ -44,12 +45,33 @@ function notFoundSuite(store: () => Pick<KeelRateLimitOptions, 'redis' | 'nameSp
     expect((await app.inject('/missing')).statusCode).toBe(429)
   })
 
+  it('should count 404s against every onRequest policy of the app, and show each in the headers', async () => {
+    const app = await build({
+      policies: [
+        { name: 'burst', max: 2, timeWindow: '1 s' },
+        { name: 'hourly', max: 50, timeWindow: '1 hour' },
+        { name: 'per-user', max: 1, hook: 'preHandler', keyGenerator: () => 'someone' },
+      ],
+      ...store(),
+    })
+    const missing = await app.inject('/missing')
+    expect(missing.statusCode).toBe(404)
+    expect(fieldsByName(missing.headers)).toEqual({
+      policy: { burst: { q: 2, w: 1 }, hourly: { q: 50, w: 3600 } },
+      limit: { burst: { r: 1, t: 1 }, hourly: { r: 49, t: 3600 } },
+    })
+    expect((await app.inject('/items')).statusCode).toBe(200)
+    const limited = await app.inject('/missing')
+    expect(limited.statusCode).toBe(429)
+    expect(limited.json()).toMatchObject({ 'violated-policies': ['burst'] })
+  })
+
   it('should leave 404s uncounted with notFound: false', async () => {
     const app = await build({ max: 1, notFound: false, ...store() } as KeelRateLimitOptions)
     for (let i = 0; i < 3; i++) {
       const res = await app.inject('/missing')
       expect(res.statusCode).toBe(404)
-      expect(res.headers['ratelimit-limit']).toBeUndefined()
+      expect(res.headers.ratelimit).toBeUndefined()
     }
     expect((await app.inject('/items')).statusCode).toBe(200)
   })

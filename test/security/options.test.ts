@@ -83,6 +83,40 @@ describe('security', () => {
       ['a non-boolean notFound', { rateLimit: { notFound: 'yes' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
       ['a non-function keyGenerator', { rateLimit: { keyGenerator: 'ip' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
       ['an allowList of numbers', { rateLimit: { allowList: [1] } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['an unknown header dialect', { rateLimit: { headers: 'draft-7' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['an empty header dialect list', { rateLimit: { headers: [] } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['an unknown algorithm', { rateLimit: { algorithm: 'gcra' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['a negative cost', { rateLimit: { cost: -1 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['a cost above max', { rateLimit: { max: 5, cost: 6 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['a bad blockDuration', { rateLimit: { blockDuration: 'long' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['policies that is not a list', { rateLimit: { policies: { name: 'a' } } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['an empty policies list', { rateLimit: { policies: [] } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      ['a policy without a name', { rateLimit: { policies: [{ max: 5 }] } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
+      [
+        'a policy name with a quote',
+        { rateLimit: { policies: [{ name: 'a"b' }] } },
+        'KEEL_ERR_SECURITY_INVALID_OPTION',
+      ],
+      [
+        'two policies of one name',
+        { rateLimit: { policies: [{ name: 'a' }, { name: 'a', max: 5 }] } },
+        'KEEL_ERR_SECURITY_INVALID_OPTION',
+      ],
+      [
+        'max next to policies',
+        { rateLimit: { max: 5, policies: [{ name: 'a' }] } },
+        'KEEL_ERR_SECURITY_INVALID_OPTION',
+      ],
+      [
+        'an unknown policy key',
+        { rateLimit: { policies: [{ name: 'a', window: '1 s' }] } },
+        'KEEL_ERR_SECURITY_INVALID_OPTION',
+      ],
+      [
+        'a bad policy hook',
+        { rateLimit: { policies: [{ name: 'a', hook: 'onSend' }] } },
+        'KEEL_ERR_SECURITY_INVALID_OPTION',
+      ],
       ['an unknown cors option', { cors: { origin: 'https://a.example' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
       ['a string origins', { cors: { origins: 'https://a.example' } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
       ['a sub-second cors.maxAge', { cors: { maxAge: 600 } }, 'KEEL_ERR_SECURITY_INVALID_OPTION'],
@@ -104,15 +138,16 @@ describe('security', () => {
       expect(error.message).toMatch(/^fastify-keel\/security: /)
     })
 
-    it.each<[string, KeelSecurityOptions, string, string]>([
-      ['rateLimit.timeWindow', { rateLimit: { max: 5, timeWindow: '15m' } }, 'ratelimit-reset', '900'],
-      ['rateLimit.timeWindow', { rateLimit: { max: 5, timeWindow: '1 minute' } }, 'ratelimit-reset', '60'],
-      ['rateLimit.timeWindow', { rateLimit: { max: 5, timeWindow: 90_000 } }, 'ratelimit-reset', '90'],
-    ])('should read %s in the one duration grammar', async (_name, options, header, value) => {
+    it.each<[string, KeelSecurityOptions, string]>([
+      ['rateLimit.timeWindow', { rateLimit: { max: 5, timeWindow: '15m' } }, '"default";q=5;w=900'],
+      ['rateLimit.timeWindow', { rateLimit: { max: 5, timeWindow: '1 minute' } }, '"default";q=5;w=60'],
+      ['rateLimit.timeWindow', { rateLimit: { max: 5, timeWindow: 90_000 } }, '"default";q=5;w=90'],
+      ['a policy timeWindow', { rateLimit: { policies: [{ name: 'p', timeWindow: '1.5 s' }] } }, '"p";q=100;w=2'],
+    ])('should read %s in the one duration grammar', async (_name, options, value) => {
       const instance = app()
       await instance.register(keelSecurity, options)
       instance.get('/items', async () => ({ items: [] }))
-      expect((await instance.inject('/items')).headers[header]).toBe(value)
+      expect((await instance.inject('/items')).headers['ratelimit-policy']).toBe(value)
     })
 
     it.each<[unknown, string]>([
@@ -162,6 +197,13 @@ describe('security', () => {
       ['an unknown failure limit key', { failureLimit: { maxAttempts: 5 } }],
       ['a non-function key generator', { failureLimit: { keyGenerator: 'ip' } }],
       ['a non-function isFailure', { failureLimit: { isFailure: 401 } }],
+      ['a failure limit name with a space', { failureLimit: { name: 'bad name' } }],
+      ['a rate limit that is neither false nor a policy', { rateLimit: true }],
+      ['an empty rate limit list', { rateLimit: [] }],
+      ['a rate limit naming no app policy', { rateLimit: ['nightly'] }],
+      ['an unknown route policy key', { rateLimit: { maxx: 5 } }],
+      ['two route policies of one name', { rateLimit: [{ name: 'a' }, { name: 'a' }] }],
+      ['a route policy list entry without a name', { rateLimit: ['default', { max: 5 }] }],
     ])('should refuse %s when the route is declared', async (_name, security) => {
       const error = await routeRefusal(security)()
       expect(error).toMatchObject({ name: 'KeelConfigError', code: 'KEEL_ERR_SECURITY_ROUTE_CONFIG' })
@@ -174,11 +216,30 @@ describe('security', () => {
       expect(error.message).toContain('did you mean "config.security.failureLimit.max"?')
     })
 
-    it('should refuse a route rateLimit that is neither false nor an object', async () => {
+    it("should refuse a route's @fastify/rate-limit config.rateLimit that is not false", async () => {
       const instance = app()
       await instance.register(keelSecurity)
       expect(() => instance.get('/x', { config: { rateLimit: true as never } }, async () => 'x')).toThrow(
         expect.objectContaining({ code: 'KEEL_ERR_SECURITY_ROUTE_CONFIG' }),
+      )
+    })
+
+    it('should refuse a route policy when rate limiting is off', async () => {
+      const instance = app()
+      await instance.register(keelSecurity, { rateLimit: false })
+      expect(() => instance.get('/x', { config: { security: { rateLimit: { max: 5 } } } }, async () => 'x')).toThrow(
+        expect.objectContaining({ code: 'KEEL_ERR_SECURITY_ROUTE_CONFIG' }),
+      )
+    })
+
+    it('should refuse bad policies given to app.rateLimitHook()', async () => {
+      const instance = app()
+      await instance.register(keelSecurity)
+      expect(() => instance.rateLimitHook({ max: 0 })).toThrow(
+        expect.objectContaining({
+          code: 'KEEL_ERR_SECURITY_INVALID_OPTION',
+          message: expect.stringContaining('"app.rateLimitHook().max"'),
+        }),
       )
     })
 

@@ -2,6 +2,9 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { HttpError, keelErrors } from 'fastify-keel/errors'
 import { keelSecurity } from 'fastify-keel/security'
 import { afterEach, describe, expect, it } from 'vitest'
+import { fieldsByName } from './fields.js'
+
+const QUOTA_EXCEEDED = 'https://iana.org/assignments/http-problem-types#quota-exceeded'
 
 const apps: FastifyInstance[] = []
 
@@ -11,12 +14,12 @@ async function build() {
   await app.register(keelErrors)
   await app.register(keelSecurity, { rateLimit: { max: 1 } })
   app.get('/items', async () => ({ items: [] }))
-  app.get('/conflict', { config: { rateLimit: false } }, async () => {
+  app.get('/conflict', { config: { security: { rateLimit: false } } }, async () => {
     throw new HttpError(409, 'Already exists', { code: 'ALREADY_EXISTS' })
   })
   app.post(
     '/login',
-    { config: { rateLimit: false, security: { failureLimit: { max: 1 } } } },
+    { config: { security: { rateLimit: false, failureLimit: { max: 1 } } } },
     async (_request, reply) => reply.code(401).send({ ok: false }),
   )
   return app
@@ -34,11 +37,18 @@ describe('security', () => {
       const res = await app.inject('/items')
       expect(res.statusCode).toBe(429)
       expect(res.headers['content-type']).toContain('application/problem+json')
-      expect(res.json()).toMatchObject({ status: 429, title: 'Too Many Requests', code: 'RATE_LIMITED' })
+      expect(res.json()).toMatchObject({
+        type: QUOTA_EXCEEDED,
+        status: 429,
+        title: 'Too Many Requests',
+        code: 'RATE_LIMITED',
+        'violated-policies': ['default'],
+      })
       expect(res.headers['retry-after']).toBe('60')
-      expect(res.headers['ratelimit-limit']).toBe('1')
-      expect(res.headers['ratelimit-remaining']).toBe('0')
-      expect(res.headers['ratelimit-reset']).toBe('60')
+      expect(fieldsByName(res.headers)).toEqual({
+        policy: { default: { q: 1, w: 60 } },
+        limit: { default: { r: 0, t: 60 } },
+      })
       expect(res.headers['x-frame-options']).toBe('DENY')
       expect(res.headers['cache-control']).toBe('no-store')
     })
@@ -49,22 +59,45 @@ describe('security', () => {
       const res = await app.inject({ method: 'POST', url: '/login', payload: {} })
       expect(res.statusCode).toBe(429)
       expect(res.headers['content-type']).toContain('application/problem+json')
-      expect(res.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' })
+      expect(res.json()).toMatchObject({ type: QUOTA_EXCEEDED, status: 429, code: 'RATE_LIMITED' })
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+    })
+
+    it('should keep the quota-exceeded type when keelErrors derives types from a base URI', async () => {
+      const app = Fastify()
+      apps.push(app)
+      await app.register(keelErrors, { typeBaseUri: 'https://errors.example.com' })
+      await app.register(keelSecurity, { rateLimit: { max: 1 } })
+      app.get('/items', async () => ({ items: [] }))
+      await app.inject('/items')
+      expect((await app.inject('/items')).json()).toMatchObject({ type: QUOTA_EXCEEDED })
+      expect((await app.inject('/missing-route')).json()).toMatchObject({ type: QUOTA_EXCEEDED })
     })
 
     it("should send the failure limit's headers with its 429 problem document, not the app-wide limit's", async () => {
       const app = Fastify()
       apps.push(app)
       await app.register(keelErrors)
-      await app.register(keelSecurity, { rateLimit: { max: 10_000 } })
-      app.post('/login', { config: { security: { failureLimit: { max: 1 } } } }, async (_request, reply) =>
-        reply.code(401).send({ ok: false }),
+      await app.register(keelSecurity, { rateLimit: { max: 10_000, headers: ['draft-ietf-11', 'legacy'] } })
+      app.post(
+        '/login',
+        { config: { security: { failureLimit: { name: 'login-failures', max: 1 } } } },
+        async (_request, reply) => reply.code(401).send({ ok: false }),
       )
       await app.inject({ method: 'POST', url: '/login', payload: {} })
       const res = await app.inject({ method: 'POST', url: '/login', payload: {} })
       expect(res.statusCode).toBe(429)
-      expect(res.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' })
+      expect(res.json()).toMatchObject({
+        type: QUOTA_EXCEEDED,
+        status: 429,
+        code: 'RATE_LIMITED',
+        'violated-policies': ['login-failures'],
+      })
+      const retryAfter = Number(res.headers['retry-after'])
+      expect(fieldsByName(res.headers)).toEqual({
+        policy: { 'login-failures': { q: 1, w: 900 } },
+        limit: { 'login-failures': { r: 0, t: retryAfter } },
+      })
       expect(res.headers['ratelimit-limit']).toBe('1')
       expect(res.headers['ratelimit-remaining']).toBe('0')
       expect(res.headers['ratelimit-reset']).toBe(res.headers['retry-after'])

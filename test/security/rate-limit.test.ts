@@ -3,6 +3,7 @@ import { keelAuth } from 'fastify-keel/auth'
 import { keelHealth } from 'fastify-keel/health'
 import { type KeelSecurityOptions, keelSecurity } from 'fastify-keel/security'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { fieldsByName } from './fields.js'
 
 const apps: FastifyInstance[] = []
 
@@ -36,17 +37,42 @@ describe('security', () => {
       expect(limited.statusCode).toBe(429)
       expect(limited.json()).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED' })
       expect(limited.headers['retry-after']).toBe('60')
-      expect(limited.headers['ratelimit-limit']).toBe('100')
-      expect(limited.headers['ratelimit-remaining']).toBe('0')
-      expect(limited.headers['ratelimit-reset']).toBe('60')
+      expect(fieldsByName(limited.headers)).toEqual({
+        policy: { default: { q: 100, w: 60 } },
+        limit: { default: { r: 0, t: 60 } },
+      })
     })
 
-    it('should send rate-limit headers on every limited route response', async () => {
+    it('should send the RateLimit-Policy and RateLimit fields on every limited route response', async () => {
       const app = await build({ rateLimit: { max: 5 } })
+      const res = await app.inject('/items')
+      expect(res.headers['ratelimit-policy']).toBe('"default";q=5;w=60')
+      expect(res.headers.ratelimit).toBe('"default";r=4;t=60')
+      expect(res.headers['ratelimit-limit']).toBeUndefined()
+    })
+
+    it("should send @fastify/rate-limit's legacy headers with headers: 'legacy'", async () => {
+      const app = await build({ rateLimit: { max: 5, headers: 'legacy' } })
       const res = await app.inject('/items')
       expect(res.headers['ratelimit-limit']).toBe('5')
       expect(res.headers['ratelimit-remaining']).toBe('4')
       expect(res.headers['ratelimit-reset']).toBe('60')
+      expect(res.headers['ratelimit-policy']).toBeUndefined()
+      expect(res.headers.ratelimit).toBeUndefined()
+    })
+
+    it('should send both dialects while clients migrate, and none with headers: false', async () => {
+      const both = await build({ rateLimit: { max: 5, headers: ['draft-ietf-11', 'legacy'] } })
+      const res = await both.inject('/items')
+      expect(res.headers.ratelimit).toBe('"default";r=4;t=60')
+      expect(res.headers['ratelimit-remaining']).toBe('4')
+      const none = await build({ rateLimit: { max: 1, headers: false } })
+      expect((await none.inject('/items')).headers.ratelimit).toBeUndefined()
+      const limited = await none.inject('/items')
+      expect(limited.statusCode).toBe(429)
+      expect(limited.headers['retry-after']).toBe('60')
+      expect(limited.headers.ratelimit).toBeUndefined()
+      expect(limited.headers['ratelimit-limit']).toBeUndefined()
     })
 
     it('should count clients separately by IP', async () => {
@@ -81,15 +107,31 @@ describe('security', () => {
       expect(await hit(app, 2, '/items')).toEqual([200, 429])
     })
 
-    it('should honour a route that opts out with config.rateLimit: false', async () => {
+    it('should honour a route that opts out with config.security.rateLimit: false', async () => {
+      const app = await build({ rateLimit: { max: 1 } })
+      app.get('/public', { config: { security: { rateLimit: false } } }, async () => 'ok')
+      expect(await hit(app, 3, '/public')).toEqual([200, 200, 200])
+    })
+
+    it("should honour @fastify/rate-limit's config.rateLimit: false, the signal keelHealth's probes send", async () => {
       const app = await build({ rateLimit: { max: 1 } })
       app.get('/public', { config: { rateLimit: false } }, async () => 'ok')
       expect(await hit(app, 3, '/public')).toEqual([200, 200, 200])
     })
 
-    it('should apply a stricter route limit from config.rateLimit', async () => {
+    it("should refuse @fastify/rate-limit's config.rateLimit options, naming where keel's go", async () => {
       const app = await build()
-      app.post('/login', { config: { rateLimit: { max: 2, timeWindow: '1 minute' } } }, async () => 'ok')
+      expect(() => app.get('/old', { config: { rateLimit: { max: 5 } } }, async () => 'ok')).toThrow(
+        expect.objectContaining({
+          code: 'KEEL_ERR_SECURITY_ROUTE_CONFIG',
+          message: expect.stringContaining('move the policy to config.security.rateLimit'),
+        }),
+      )
+    })
+
+    it('should apply a stricter route limit from config.security.rateLimit, with counters of its own', async () => {
+      const app = await build()
+      app.post('/login', { config: { security: { rateLimit: { max: 2, timeWindow: '1 minute' } } } }, async () => 'ok')
       const statuses: number[] = []
       for (let i = 0; i < 3; i++) statuses.push((await app.inject({ method: 'POST', url: '/login' })).statusCode)
       expect(statuses).toEqual([200, 200, 429])
@@ -102,10 +144,12 @@ describe('security', () => {
         '/by-user',
         {
           config: {
-            rateLimit: {
-              max: 1,
-              hook: 'preHandler',
-              keyGenerator: (request) => (request.body as { user: string }).user,
+            security: {
+              rateLimit: {
+                max: 1,
+                hook: 'preHandler',
+                keyGenerator: (request) => (request.body as { user: string }).user,
+              },
             },
           },
         },
@@ -117,10 +161,19 @@ describe('security', () => {
       expect((await post('grace')).statusCode).toBe(200)
     })
 
-    it("should offer @fastify/rate-limit's app.rateLimit() for a hook of your own", async () => {
+    it('should offer app.rateLimitHook() for a hook of your own', async () => {
       const app = await build()
-      app.get('/custom', { config: { rateLimit: false }, onRequest: app.rateLimit({ max: 1 }) }, async () => 'ok')
+      const hook = app.rateLimitHook({ name: 'custom', max: 1 })
+      app.get('/custom', { config: { security: { rateLimit: false } }, onRequest: hook }, async () => 'ok')
       expect(await hit(app, 2, '/custom')).toEqual([200, 429])
+      expect(fieldsByName((await app.inject('/custom')).headers).policy).toEqual({ custom: { q: 1, w: 60 } })
+    })
+
+    it("should check the app's policies in a hook of app.rateLimitHook() without arguments", async () => {
+      const app = await build({ rateLimit: { max: 2 } })
+      app.get('/own', { config: { security: { rateLimit: false } }, preHandler: app.rateLimitHook() }, async () => 'ok')
+      expect(await hit(app, 1, '/own')).toEqual([200])
+      expect(await hit(app, 2)).toEqual([200, 429])
     })
 
     it('should skip allow-listed keys', async () => {
@@ -147,8 +200,8 @@ describe('security', () => {
     it('should turn rate limiting off with rateLimit: false', async () => {
       const app = await build({ rateLimit: false })
       const res = await app.inject('/items')
-      expect(res.headers['ratelimit-limit']).toBeUndefined()
-      expect(app.hasDecorator('rateLimit')).toBe(false)
+      expect(res.headers.ratelimit).toBeUndefined()
+      expect(app.hasDecorator('rateLimitHook')).toBe(false)
     })
 
     describe('with route-level onRequest hooks', () => {
@@ -177,15 +230,14 @@ describe('security', () => {
         const app = await buildWithAuth({ max: 5 })
         const res = await withBadToken(app)
         expect(res.statusCode).toBe(401)
-        expect(res.headers['ratelimit-limit']).toBe('5')
-        expect(res.headers['ratelimit-remaining']).toBe('4')
+        expect(fieldsByName(res.headers).limit).toEqual({ default: { r: 4, t: 60 } })
       })
 
       it('should check a stricter route limit before the route hooks', async () => {
         const app = await buildWithAuth()
         app.post(
           '/token-check',
-          { onRequest: app.authenticate, config: { rateLimit: { max: 2, timeWindow: '1 minute' } } },
+          { onRequest: app.authenticate, config: { security: { rateLimit: { max: 2, timeWindow: '1 minute' } } } },
           async () => 'ok',
         )
         const statuses: number[] = []
@@ -220,7 +272,7 @@ describe('security', () => {
         app.get('/health/secret', { onRequest: [app.authenticate] }, async () => 'ok')
         const statuses = [await withBadToken(app, '/health/secret'), await withBadToken(app, '/health/secret')]
         expect(statuses.map((res) => res.statusCode)).toEqual([401, 401])
-        expect(statuses[0]?.headers['ratelimit-limit']).toBeUndefined()
+        expect(statuses[0]?.headers.ratelimit).toBeUndefined()
       })
     })
 
@@ -267,15 +319,16 @@ describe('security', () => {
       )
       const failed = await app.inject({ method: 'POST', url: '/login', payload: {} })
       expect(failed.statusCode).toBe(401)
-      expect(failed.headers['ratelimit-limit']).toBe('10000')
+      expect(fieldsByName(failed.headers).policy).toEqual({ default: { q: 10_000, w: 60 } })
       const refused = await app.inject({ method: 'POST', url: '/login', payload: {} })
       expect(refused.statusCode).toBe(429)
-      expect(refused.headers['ratelimit-limit']).toBe('1')
-      expect(refused.headers['ratelimit-remaining']).toBe('0')
       const retryAfter = Number(refused.headers['retry-after'])
       expect(retryAfter).toBeGreaterThan(0)
       expect(retryAfter).toBeLessThanOrEqual(60)
-      expect(refused.headers['ratelimit-reset']).toBe(String(retryAfter))
+      expect(fieldsByName(refused.headers)).toEqual({
+        policy: { failures: { q: 1, w: 60 } },
+        limit: { failures: { r: 0, t: retryAfter } },
+      })
     })
 
     it('should never count successful attempts', async () => {

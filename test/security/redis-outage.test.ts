@@ -1,4 +1,5 @@
-// Failure limits while Redis is down: a private redis-server that the test kills and starts again.
+// Limits while Redis is down, as each policy says (failure limits: never unlimited): a private redis-server that
+// the test kills and starts again.
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
@@ -9,6 +10,7 @@ import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { captureLogs } from '../helpers/logs.js'
 import { describeWithRedisServer, type PrivateRedis, startPrivateRedis } from '../helpers/private-redis.js'
+import { fieldsByName } from './fields.js'
 
 describeWithRedisServer('security: failure limits while Redis is down', () => {
   let server: PrivateRedis
@@ -117,7 +119,63 @@ describeWithRedisServer('security: failure limits while Redis is down', () => {
       expect(performance.now() - started).toBeLessThan(2000)
       expect(res.statusCode).toBe(503)
       expect(res.headers['content-type']).toContain('application/problem+json')
-      expect(res.json()).toMatchObject({ status: 503, code: 'RATE_LIMIT_UNAVAILABLE' })
+      expect(res.json()).toMatchObject({
+        type: 'https://iana.org/assignments/http-problem-types#temporary-reduced-capacity',
+        status: 503,
+        code: 'RATE_LIMIT_UNAVAILABLE',
+        // The app's policy fails closed too, in onRequest, before the failure limit is reached.
+        'violated-policies': ['default'],
+      })
+      expect(fieldsByName(res.headers).policy).toEqual({ default: { q: 100, w: 60 } })
+      expect(res.headers['retry-after']).toBe('5')
     }
+  })
+
+  it('should fail open or closed per policy, and count again when Redis is back', async () => {
+    const redis = client()
+    const app = Fastify()
+    apps.push(app)
+    await app.register(keelErrors)
+    await app.register(keelSecurity, {
+      rateLimit: { redis, nameSpace: `outage:${randomUUID()}:`, policies: [{ name: 'app', max: 100 }] },
+    })
+    app.get('/items', async () => ({ items: [] }))
+    const expensive = { name: 'expensive', max: 10, skipOnError: false }
+    app.get('/export', { config: { security: { rateLimit: ['app', expensive] } } }, async () => 'exported')
+    await until(redis, 'ready')
+    expect(fieldsByName((await app.inject('/export')).headers).limit).toEqual({
+      app: { r: 99, t: 60 },
+      expensive: { r: 9, t: 60 },
+    })
+
+    await server.stop()
+    await until(redis, 'down')
+    const open = await app.inject('/items')
+    expect(open.statusCode).toBe(200)
+    expect(open.headers.ratelimit).toBeUndefined()
+    const started = performance.now()
+    const closed = await app.inject('/export')
+    expect(performance.now() - started).toBeLessThan(2000)
+    expect(closed.statusCode).toBe(503)
+    expect(closed.headers['content-type']).toContain('application/problem+json')
+    expect(closed.json()).toMatchObject({
+      type: 'https://iana.org/assignments/http-problem-types#temporary-reduced-capacity',
+      status: 503,
+      code: 'RATE_LIMIT_UNAVAILABLE',
+      'violated-policies': ['expensive'],
+    })
+    expect(closed.headers['retry-after']).toBe('5')
+    expect(fieldsByName(closed.headers)).toEqual({
+      policy: { expensive: { q: 10, w: 60 } },
+      limit: { expensive: { r: 0, t: 5 } },
+    })
+
+    // The restarted Redis is empty and knows no script: the first check sends it again.
+    await server.start()
+    await until(redis, 'ready')
+    expect(fieldsByName((await app.inject('/export')).headers).limit).toEqual({
+      app: { r: 99, t: 60 },
+      expensive: { r: 9, t: 60 },
+    })
   })
 })

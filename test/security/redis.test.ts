@@ -8,6 +8,7 @@ import { Redis, type RedisOptions } from 'ioredis'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { captureLogs } from '../helpers/logs.js'
 import { describeWithRedis } from '../helpers/services.js'
+import { fieldsByName, rateLimitFields } from './fields.js'
 
 describeWithRedis('security: rate limits in Redis', (redisUrl) => {
   const apps: FastifyInstance[] = []
@@ -29,7 +30,7 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
     app.get('/items', async () => ({ items: [] }))
     app.post<{ Body: { password: string } }>(
       '/login',
-      { config: { rateLimit: false, security: { failureLimit: { max: 2 } } } },
+      { config: { security: { rateLimit: false, failureLimit: { max: 2 } } } },
       async (request, reply) =>
         request.body.password === 'right' ? { ok: true } : reply.code(401).send({ ok: false }),
     )
@@ -90,7 +91,7 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
     for (const url of urls) {
       const limited = await fetch(`${url}/items`)
       expect(limited.status).toBe(429)
-      expect(limited.headers.get('ratelimit-limit')).toBe('100')
+      expect(limited.headers.get('ratelimit-policy')).toBe('"default";q=100;w=60')
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
       expect(((await limited.json()) as { code: string }).code).toBe('RATE_LIMITED')
     }
@@ -128,7 +129,7 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
     for (const app of instances) {
       app.post(
         '/slow-login',
-        { config: { rateLimit: false, security: { failureLimit: { max: 3 } } } },
+        { config: { security: { rateLimit: false, failureLimit: { max: 3 } } } },
         async function slowLogin(_request, reply) {
           handlerRuns++
           settled()
@@ -226,6 +227,38 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
     expect(ms).toBeLessThan(1500)
   })
 
+  it('should list every policy that could not be checked in the headers of a 503', async () => {
+    const policies = [
+      { name: 'burst', max: 10, timeWindow: '1 s' },
+      { name: 'hourly', max: 500, timeWindow: '1 hour' },
+    ]
+    const app = await build({ redis: client(await closedPort()), skipOnError: false, policies })
+    const res = await app.inject('/items')
+    expect(res.statusCode).toBe(503)
+    expect(res.json()).toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE' })
+    expect(rateLimitFields(res.headers)).toEqual({
+      policy: [
+        { name: 'burst', params: { q: 10, w: 1 } },
+        { name: 'hourly', params: { q: 500, w: 3600 } },
+      ],
+      limit: [
+        { name: 'burst', params: { r: 0, t: 5 } },
+        { name: 'hourly', params: { r: 0, t: 5 } },
+      ],
+    })
+  })
+
+  it('should describe the failure limit in its 503 when Redis is on a closed port and skipOnError is false', async () => {
+    const app = await build({ redis: client(await closedPort()), skipOnError: false })
+    const res = await app.inject({ method: 'POST', url: '/login', payload: { password: 'x' } })
+    expect(res.statusCode).toBe(503)
+    expect(res.json()).toMatchObject({ code: 'RATE_LIMIT_UNAVAILABLE' })
+    expect(fieldsByName(res.headers)).toEqual({
+      policy: { failures: { q: 2, w: 900 } },
+      limit: { failures: { r: 0, t: 5 } },
+    })
+  })
+
   it.each([
     [true, 200],
     [false, 503],
@@ -235,7 +268,7 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
     const app = await build({ redis, skipOnError, nameSpace: `${nameSpace}kill-${String(skipOnError)}:` }, stream)
     const before = await app.inject('/items')
     expect(before.statusCode).toBe(200)
-    expect(before.headers['ratelimit-remaining']).toBe('99')
+    expect(before.headers.ratelimit).toBe('"default";r=99;t=60')
     const id = await redis.client('ID')
     const ended = once(redis, 'end')
     await admin.client('KILL', 'ID', String(id))
@@ -253,7 +286,7 @@ describeWithRedis('security: rate limits in Redis', (redisUrl) => {
     redis.disconnect()
     expect((await app.inject('/items')).statusCode).toBe(200)
     await redis.connect()
-    expect((await app.inject('/items')).headers['ratelimit-remaining']).toBe('99')
+    expect((await app.inject('/items')).headers.ratelimit).toBe('"default";r=99;t=60')
     expect(lines.filter((line) => String(line.msg).includes('answers again'))).toHaveLength(1)
   })
 })

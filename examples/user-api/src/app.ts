@@ -15,6 +15,8 @@ import Fastify, {
 } from 'fastify'
 import { keel } from 'fastify-keel'
 import { hashPassword, MemoryTokenStore, needsRehash, RedisTokenStore, verifyPassword } from 'fastify-keel/auth'
+// The root entry types no plugin's decorators: app.health is typed by this import, auth's by fastify-keel/auth's.
+import type {} from 'fastify-keel/health'
 import type { Redis } from 'ioredis'
 import type { AppConfig } from './config.js'
 import { type Database, openDatabase } from './db/database.js'
