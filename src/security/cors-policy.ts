@@ -1,6 +1,6 @@
 // The typed contract through which other plugins see what keelSecurity allows cross-origin, instead of reading its
-// options or internals: `app.corsPolicy`. keelAuth's refresh cookie checks `Origin` against it.
-import type { ResolvedCors } from './options.js'
+// options or internals: `app.corsPolicy`. keelAuth's refresh cookie checks `Origin` against it. This file imports
+// nothing, so a plugin that reads the contract does not take in keelSecurity's other types.
 
 /**
  * What keelSecurity's CORS lets browsers do cross-origin, as `app.corsPolicy` (read-only, frozen).
@@ -11,13 +11,4 @@ export interface KeelCorsPolicy {
   readonly origins: ReadonlySet<string> | '*'
   /** Whether cross-origin requests may carry credentials (cookies). */
   readonly credentials: boolean
-}
-
-const NONE: KeelCorsPolicy = Object.freeze({ origins: Object.freeze(new Set<string>()), credentials: false })
-
-/** The policy of the resolved CORS options (`false`: CORS off, no origin allowed). */
-export function corsPolicyOf(cors: ResolvedCors | false): KeelCorsPolicy {
-  if (cors === false) return NONE
-  // A copy: a plugin holding the policy can never change what @fastify/cors allows.
-  return Object.freeze({ origins: cors.origins === '*' ? '*' : new Set(cors.origins), credentials: cors.credentials })
 }

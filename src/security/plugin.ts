@@ -7,8 +7,7 @@ import type {
   RouteOptions,
 } from 'fastify'
 import fp from 'fastify-plugin'
-import { allowsAnyOrigin, registerCors } from './cors.js'
-import { corsPolicyOf } from './cors-policy.js'
+import { allowsAnyOrigin, corsPolicyOf, registerCors } from './cors.js'
 import { failureLimitHooks, kFailureFallback, kFailureKey } from './failure-limit.js'
 import { type FailureStore, memoryFailureStore, RedisCounters, redisFailureStore } from './failure-stores.js'
 import { keelHelmetDefaults, mergeHelmetOptions, responseHeaders, routeHeadersHook } from './headers.js'
