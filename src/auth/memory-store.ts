@@ -223,17 +223,22 @@ export class MemoryTokenStore implements TokenStore {
     return this.#readNotBefore(sub, Date.now())
   }
 
+  // The hot path of session-bound access tokens: two map lookups, nothing allocated.
   checkSession(sub: string, sid: string, issuedAt: number, now: number): boolean {
     const family = this.#families.get(sid)
-    if (family === undefined || family.sub !== sub || !this.#isLive(family, now)) return false
+    if (family === undefined || family.sub !== sub || !this.#isCurrent(family, now)) return false
     const notBefore = this.#readNotBefore(sub, now)
-    return notBefore === undefined || issuedAt >= notBefore
+    return notBefore === undefined || (family.createdAt >= notBefore && issuedAt >= notBefore)
   }
 
   /** Not revoked, not idle- or absolutely expired, not created before the subject's not-before time. */
   #isLive(family: FamilyState, now: number): boolean {
-    if (family.revoked || family.newestExpiresAt <= now || family.sessionExpiresAt <= now) return false
-    return family.createdAt >= (this.#readNotBefore(family.sub, now) ?? -1)
+    return this.#isCurrent(family, now) && family.createdAt >= (this.#readNotBefore(family.sub, now) ?? -1)
+  }
+
+  /** Not revoked, not idle- or absolutely expired. */
+  #isCurrent(family: FamilyState, now: number): boolean {
+    return !family.revoked && family.newestExpiresAt > now && family.sessionExpiresAt > now
   }
 
   #readNotBefore(sub: string, now: number): number | undefined {
