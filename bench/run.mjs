@@ -37,6 +37,7 @@ export const MAIN = [
   'express',
   'keel',
   'keel+auth',
+  'keel+auth (session-bound)',
   'keel+jwks',
   'keel list',
   'keel 404',

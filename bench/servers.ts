@@ -115,11 +115,14 @@ const securityOptions = {
   rateLimit: { max: RATE_LIMIT_MAX },
 } satisfies KeelSecurityOptions
 
+// Stateless access tokens (only the revokeAll check per request); the session-bound scenario adds the session
+// check in the same one store lookup.
 const authOptions = {
   secret: SECRET,
   issuer: ISSUER,
   audience: AUDIENCE,
   accessTokenTtl: '1h',
+  accessTokens: 'stateless',
 } satisfies KeelAuthOptions
 
 async function keelApp(auth: KeelAuthOptions | false, security: KeelSecurityOptions = securityOptions) {
@@ -242,6 +245,12 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
 
   async 'keel+auth'() {
     const app = await keelApp(authOptions)
+    app.get('/', { schema: helloSchema, onRequest: [app.authenticate] }, hello)
+    return fastifyServer(app, { headers: await bearer(app) })
+  },
+
+  async 'keel+auth (session-bound)'() {
+    const app = await keelApp({ ...authOptions, accessTokens: 'session-bound' })
     app.get('/', { schema: helloSchema, onRequest: [app.authenticate] }, hello)
     return fastifyServer(app, { headers: await bearer(app) })
   },

@@ -1,13 +1,13 @@
 // `app.authenticate`: the per-request hot path. A token the cache holds costs one map lookup, one expiry check
-// and the subject's not-before check (synchronous with MemoryTokenStore, one store call otherwise); a new token
-// is verified once by its key's pinned verifier, checked, deep-frozen and cached.
+// and the revocation check (synchronous with MemoryTokenStore, one store call otherwise; see revocation.ts); a
+// new token is verified once by its key's pinned verifier, checked, deep-frozen and cached.
 
 import { TokenError } from 'fast-jwt'
 import type { FastifyRequest } from 'fastify'
 import type { KeelAuthErrorFactory } from './errors.js'
 import type { IssuerVerifier, IssuerVerifiers } from './issuers/verify.js'
 import type { KeyRing } from './keys.js'
-import type { GuardedStore } from './store-guard.js'
+import type { RevocationCheck } from './revocation.js'
 import type { VerifiedToken, VerifiedTokenCache } from './token-cache.js'
 import type { KeelAuthHook, KeelAuthUser } from './types.js'
 
@@ -23,8 +23,8 @@ export interface AuthenticateParts {
   /** The identity providers of the `issuers` option; undefined without it. */
   readonly issuers: IssuerVerifiers | undefined
   readonly cache: VerifiedTokenCache
-  /** Where `revokeAll` marks live; undefined with no own keys (nothing keel issued can be presented). */
-  readonly store: GuardedStore | undefined
+  /** The revocation check of keel's own tokens; undefined with no own keys (keelResourceServer). */
+  readonly isRevoked: RevocationCheck | undefined
   readonly authError: KeelAuthErrorFactory
   readonly clockToleranceMs: number
 }
@@ -44,9 +44,10 @@ export function deepFreeze(value: object): void {
  * `iat` (seconds) is the issue time then, and a missing `roles` claim is no roles.
  */
 function toVerifiedToken(payload: Record<string, unknown>, clockToleranceMs: number): VerifiedToken | undefined {
-  const { sub, jti, iat, exp, roles } = payload
+  const { sub, jti, iat, exp, roles, sid } = payload
   const issuedAtMs = payload[ISSUED_AT_MS_CLAIM]
   if (typeof sub !== 'string' || sub === '' || typeof jti !== 'string') return undefined
+  if (sid !== undefined && typeof sid !== 'string') return undefined
   if (typeof iat !== 'number' || !Number.isFinite(iat) || typeof exp !== 'number') return undefined
   if (issuedAtMs !== undefined && (typeof issuedAtMs !== 'number' || !Number.isFinite(issuedAtMs))) return undefined
   if (roles === undefined) payload.roles = []
@@ -59,13 +60,14 @@ function toVerifiedToken(payload: Record<string, unknown>, clockToleranceMs: num
     user: payload as unknown as KeelAuthUser,
     issuedAt: issuedAtMs ?? iat * 1000,
     expiresAt: exp * 1000 + clockToleranceMs,
+    sid,
     issuedByKeel: true,
   }
 }
 
 /** Builds `app.authenticate`. */
 export function createAuthenticate(parts: AuthenticateParts): KeelAuthHook {
-  const { ring, issuers, cache, store, authError, clockToleranceMs } = parts
+  const { ring, issuers, cache, isRevoked, authError, clockToleranceMs } = parts
 
   function verify(token: string): VerifiedToken {
     const verifier = ring?.verifierFor(token)
@@ -108,10 +110,11 @@ export function createAuthenticate(parts: AuthenticateParts): KeelAuthHook {
       cache.delete(token)
       throw authError('TOKEN_EXPIRED')
     }
-    if (verified.issuedByKeel && store !== undefined) {
-      let notBefore = store.getNotBefore(verified.user.sub)
-      if (typeof notBefore === 'object' && notBefore !== null) notBefore = await notBefore
-      if (notBefore != null && !(verified.issuedAt >= notBefore)) throw authError('TOKEN_REVOKED')
+    // Only keel's own tokens are checked against its store (revokeAll, sessions): an identity provider's token may
+    // carry a `sid` of the provider's, which no keel session has.
+    if (verified.issuedByKeel && isRevoked !== undefined) {
+      const revoked = isRevoked(verified)
+      if (revoked === true || (revoked !== false && (await revoked))) throw authError('TOKEN_REVOKED')
     }
     request.user = verified.user
   }

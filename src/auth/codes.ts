@@ -12,14 +12,21 @@ export const AUTH_ERROR_CODES = responseCodes({
     when: 'the access token is malformed, forged, too large, signed by an unknown key or has a missing or wrong claim',
   },
   TOKEN_EXPIRED: { status: 401, when: 'the access token is past its `exp` (plus `clockTolerance`)' },
-  TOKEN_REVOKED: { status: 401, when: 'the access token was issued before `tokens.revokeAll(sub)` was called' },
+  TOKEN_REVOKED: {
+    status: 401,
+    when: 'the access token was issued before `tokens.revokeAll(sub)`, or (session-bound) its session has ended',
+  },
   FORBIDDEN: { status: 403, when: 'the user is authenticated but `authorize` refused the role, permission or check' },
+  CSRF_REJECTED: {
+    status: 403,
+    when: 'cookie mode: an unsafe request under the refresh cookie path lacks the CSRF header or comes from another site',
+  },
   INVALID_CREDENTIALS: {
     status: 401,
     when: "your login route refused the user's credentials (`app.authError('INVALID_CREDENTIALS')`)",
   },
   REFRESH_TOKEN_INVALID: { status: 401, when: 'the refresh token is malformed or unknown' },
-  REFRESH_TOKEN_EXPIRED: { status: 401, when: 'the refresh token is past its lifetime' },
+  REFRESH_TOKEN_EXPIRED: { status: 401, when: 'the refresh token or its session is past its lifetime' },
   REFRESH_TOKEN_REVOKED: {
     status: 401,
     when: 'the refresh token was revoked (logout, `revokeAll`, or reuse detected)',
@@ -48,7 +55,7 @@ export type AuthErrorCode = keyof typeof AUTH_ERROR_CODES
  */
 export const AUTH_CONFIG_CODES = configCodes({
   KEEL_ERR_AUTH_INVALID_OPTION: {
-    when: 'the options are not an object, an option name is unknown, or `jwks`, `realm`, `verifyCache` or `storeTimeout` has a bad value',
+    when: 'the options are not an object, an option name is unknown, or another option (`refreshGraceWindow`, `accessTokens`, `refreshToken`, `storeTimeout`, …) has a bad value',
     fix: 'fix the option named in the message',
   },
   KEEL_ERR_AUTH_INVALID_SECRET: {
@@ -75,7 +82,7 @@ export const AUTH_CONFIG_CODES = configCodes({
   KEEL_ERR_AUTH_INVALID_ISSUER: { when: '`issuer` is not a non-empty string', fix: 'set `issuer`' },
   KEEL_ERR_AUTH_INVALID_AUDIENCE: { when: '`audience` is not a non-empty string', fix: 'set `audience`' },
   KEEL_ERR_AUTH_INVALID_TTL: {
-    when: '`accessTokenTtl` / `refreshTokenTtl` is not a duration of at least 1 second (a number is milliseconds)',
+    when: '`accessTokenTtl` / `refreshTokenTtl` / `sessionMaxAge` is not a duration of at least 1 second (a number is milliseconds)',
     fix: "use a string such as `'15m'` or `'30d'`, or milliseconds",
   },
   KEEL_ERR_AUTH_INVALID_CLOCK_TOLERANCE: {
@@ -89,6 +96,10 @@ export const AUTH_CONFIG_CODES = configCodes({
   KEEL_ERR_AUTH_JWKS_WITHOUT_PUBLIC_KEYS: {
     when: '`jwks: true` with only HS256 keys',
     fix: 'add an asymmetric key or drop `jwks`',
+  },
+  KEEL_ERR_AUTH_COOKIE_PLUGIN_MISSING: {
+    when: "`refreshToken.transport: 'cookie'` and `@fastify/cookie` is not registered when the app is ready",
+    fix: '`npm install @fastify/cookie` and register it (before keelAuth)',
   },
   KEEL_ERR_AUTH_DECORATOR_EXISTS: {
     when: '`authenticate`, `authorize`, `authError` or `tokens` is already decorated',

@@ -7,7 +7,12 @@ import {
 } from './issuers/setup.js'
 import { type KeelAuthKeySet, type ResolvedKey, resolveKeys } from './key-material.js'
 import { MemoryTokenStore } from './memory-store.js'
-import { isTokenStore, type TokenStore } from './token-store.js'
+import {
+  type KeelRefreshTokenOptions,
+  type ResolvedRefreshTransport,
+  resolveRefreshTransport,
+} from './refresh-transport-options.js'
+import { isTokenStore, TOKEN_STORE_METHODS, type TokenStore } from './token-store.js'
 
 /**
  * Options of the `keelAuth` plugin. Validated once at register time; a bad value fails boot with a
@@ -30,10 +35,37 @@ export interface KeelAuthOptions {
    */
   accessTokenTtl?: string | number
   /**
-   * Refresh token lifetime, renewed on each rotation (an idle session ends after it).
+   * Refresh token lifetime, renewed on each rotation (an idle session ends after it), never past the session's
+   * end (`sessionMaxAge`).
    * @default '30d'
    */
   refreshTokenTtl?: string | number
+  /**
+   * Absolute session lifetime: a session (and every refresh and access token of it) ends this long after login,
+   * however often it rotates; the user logs in again.
+   * @default '90d'
+   */
+  sessionMaxAge?: string | number
+  /**
+   * How long after a rotation the same refresh token may be rotated again and get the same new pair (two tabs
+   * refreshing at once, a retried request), instead of counting as reuse. `0` turns it off: every second
+   * rotation is reuse and ends the session. At most 1 minute.
+   * @default 0
+   */
+  refreshGraceWindow?: string | number
+  /**
+   * `'session-bound'`: `authenticate` also refuses an access token whose session was ended (logout,
+   * `endSession`, reuse detection, its absolute end), on every instance from the next request on, for the one
+   * store lookup it already makes. `'stateless'`: only `revokeAll` refuses an access token before its `exp`.
+   * @default 'session-bound'
+   */
+  accessTokens?: 'stateless' | 'session-bound'
+  /**
+   * How refresh tokens travel: in the JSON body (`transport: 'body'`), or in an `HttpOnly; Secure;
+   * SameSite=Strict` cookie with a CSRF check (`transport: 'cookie'`, needs `@fastify/cookie`).
+   * @default { transport: 'body' }
+   */
+  refreshToken?: KeelRefreshTokenOptions
   /**
    * Clock skew tolerated when checking `exp` and `nbf`: milliseconds or a string, up to 5 minutes.
    * @default '5s'
@@ -90,6 +122,10 @@ export interface ResolvedAuthOptions {
   readonly audience: string
   readonly accessTtlMs: number
   readonly refreshTtlMs: number
+  readonly sessionMaxAgeMs: number
+  readonly graceWindowMs: number
+  readonly sessionBound: boolean
+  readonly refreshTransport: ResolvedRefreshTransport
   readonly clockToleranceMs: number
   readonly store: TokenStore
   readonly ownsStore: boolean
@@ -107,6 +143,10 @@ const KNOWN = [
   'audience',
   'accessTokenTtl',
   'refreshTokenTtl',
+  'sessionMaxAge',
+  'refreshGraceWindow',
+  'accessTokens',
+  'refreshToken',
   'clockTolerance',
   'store',
   'storeTimeout',
@@ -163,6 +203,7 @@ export function resolveOptions(options: unknown): ResolvedAuthOptions {
   const ttl = { code: 'KEEL_ERR_AUTH_INVALID_TTL', min: 1000, max: 366 * DAY } as const
   const accessTtlMs = migratedDuration('accessTokenTtl', o.accessTokenTtl, '15m', ttl)
   const refreshTtlMs = migratedDuration('refreshTokenTtl', o.refreshTokenTtl, '30d', ttl)
+  const sessionMaxAgeMs = migratedDuration('sessionMaxAge', o.sessionMaxAge, '90d', ttl)
   const clockToleranceMs = migratedDuration('clockTolerance', o.clockTolerance, '5s', {
     code: 'KEEL_ERR_AUTH_INVALID_CLOCK_TOLERANCE',
     min: 0,
@@ -173,7 +214,7 @@ export function resolveOptions(options: unknown): ResolvedAuthOptions {
       'store',
       'does not implement TokenStore',
       o.store,
-      'pass an object with save, rotate, revokeFamily, revokeSubject and getNotBefore',
+      `pass an object with ${TOKEN_STORE_METHODS.join(', ')}`,
       { code: 'KEEL_ERR_AUTH_INVALID_STORE' },
     )
   }
@@ -196,6 +237,11 @@ export function resolveOptions(options: unknown): ResolvedAuthOptions {
     audience,
     accessTtlMs,
     refreshTtlMs,
+    sessionMaxAgeMs,
+    graceWindowMs: read.duration('refreshGraceWindow', o.refreshGraceWindow, 0, { min: 0, max: 60_000 }),
+    sessionBound:
+      read.oneOf('accessTokens', o.accessTokens, ['stateless', 'session-bound'], 'session-bound') !== 'stateless',
+    refreshTransport: resolveRefreshTransport(read, o.refreshToken),
     clockToleranceMs,
     store: (o.store as TokenStore | undefined) ?? new MemoryTokenStore(),
     ownsStore: o.store === undefined,

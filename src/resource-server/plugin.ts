@@ -27,7 +27,7 @@ const plugin: FastifyPluginAsync<KeelResourceServerOptions> = async (app, option
     ring: undefined,
     issuers,
     cache,
-    store: undefined,
+    isRevoked: undefined,
     authError,
     clockToleranceMs: config.clockToleranceMs,
   })

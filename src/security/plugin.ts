@@ -7,7 +7,7 @@ import type {
   RouteOptions,
 } from 'fastify'
 import fp from 'fastify-plugin'
-import { allowsAnyOrigin, registerCors } from './cors.js'
+import { allowsAnyOrigin, corsPolicyOf, registerCors } from './cors.js'
 import { failureLimitHooks, kFailureFallback, kFailureKey } from './failure-limit.js'
 import { type FailureStore, memoryFailureStore, RedisCounters, redisFailureStore } from './failure-stores.js'
 import { keelHelmetDefaults, mergeHelmetOptions, responseHeaders, routeHeadersHook } from './headers.js'
@@ -67,6 +67,7 @@ const plugin: FastifyPluginAsync<KeelSecurityOptions> = async (app, opts) => {
   const config = resolveOptions(opts)
   assertFirstRegistration(app, config)
   app.decorate(kRegistered, true)
+  app.decorate('corsPolicy', corsPolicyOf(config.cors))
   app.decorateRequest(kFailureKey, null)
   app.decorateRequest(kFailureFallback, false)
 

@@ -131,6 +131,13 @@ describe('auth', () => {
       expect((await app.inject({ url: '/me', headers: bearer(external) })).statusCode).toBe(200)
     })
 
+    it("should not look up the provider's own sid among keel's sessions (session-bound access tokens)", async () => {
+      // Keycloak and others put their session id in `sid`; no keel session has it, and none is asked for.
+      const external = idp.token({ sid: 'f3b1c0de-keycloak-session', jti: 'e2' })
+      const res = await app.inject({ url: '/me', headers: bearer(external) })
+      expect(res.statusCode).toBe(200)
+    })
+
     it("should refuse an identity provider's token that claims keel's own issuer", async () => {
       const forged = idp.token({ iss: 'https://api.test', aud: 'test-api' })
       expectProblem(await app.inject({ url: '/me', headers: bearer(forged) }), 401, 'TOKEN_INVALID')

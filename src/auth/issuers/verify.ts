@@ -118,6 +118,8 @@ function createVerifier(issuer: ResolvedIssuer, keys: RemoteKeys, parts: IssuerV
       user: user as unknown as KeelAuthUser,
       issuedAt: iat * 1000,
       expiresAt: exp * 1000 + clockToleranceMs,
+      // The provider's `sid` (Keycloak sends one) names no keel session; keel's session check never sees it.
+      sid: undefined,
       issuedByKeel: false,
     }
   }
