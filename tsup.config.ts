@@ -9,6 +9,7 @@ export const entries = {
   'security/index': 'src/security/index.ts',
   'health/index': 'src/health/index.ts',
   'pagination/index': 'src/pagination/index.ts',
+  'resource-server/index': 'src/resource-server/index.ts',
 }
 
 export default defineConfig({

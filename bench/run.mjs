@@ -37,6 +37,8 @@ export const MAIN = [
   'express',
   'keel',
   'keel+auth',
+  'keel+auth (session-bound)',
+  'keel+jwks',
   'keel list',
   'keel 404',
   'keel legacy headers',

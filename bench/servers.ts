@@ -7,7 +7,7 @@
 // loads only its own stack, and the RSS column compares like with like. The harness runs this file bundled
 // by esbuild with every package external, so `fastify-keel` resolves to the built package (see bench/run.mjs).
 // Third-party plugins are imported inside the builder that uses them, for the same reason.
-import { createSecretKey, randomUUID } from 'node:crypto'
+import { createSecretKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
@@ -115,11 +115,14 @@ const securityOptions = {
   rateLimit: { max: RATE_LIMIT_MAX },
 } satisfies KeelSecurityOptions
 
+// Stateless access tokens (only the revokeAll check per request); the session-bound scenario adds the session
+// check in the same one store lookup.
 const authOptions = {
   secret: SECRET,
   issuer: ISSUER,
   audience: AUDIENCE,
   accessTokenTtl: '1h',
+  accessTokens: 'stateless',
 } satisfies KeelAuthOptions
 
 async function keelApp(auth: KeelAuthOptions | false, security: KeelSecurityOptions = securityOptions) {
@@ -244,6 +247,41 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
     const app = await keelApp(authOptions)
     app.get('/', { schema: helloSchema, onRequest: [app.authenticate] }, hello)
     return fastifyServer(app, { headers: await bearer(app) })
+  },
+
+  async 'keel+auth (session-bound)'() {
+    const app = await keelApp({ ...authOptions, accessTokens: 'session-bound' })
+    app.get('/', { schema: helloSchema, onRequest: [app.authenticate] }, hello)
+    return fastifyServer(app, { headers: await bearer(app) })
+  },
+
+  // An identity provider's RS256 token, verified through its JWK Set (served on 127.0.0.1 by this process, fetched
+  // once): the resource-server path with the keys and the verified token cached, next to keel+auth's HS256.
+  async 'keel+jwks'() {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const jwks = JSON.stringify({
+      keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'bench', alg: 'RS256', use: 'sig' }],
+    })
+    const idp = createServer((_request, response) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end(jwks),
+    )
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve))
+    const jwksUri = `http://127.0.0.1:${(idp.address() as AddressInfo).port}/jwks`
+    const { keelResourceServer } = await import('fastify-keel/resource-server')
+    const app = await keelApp(false)
+    await app.register(keelResourceServer, {
+      issuers: [{ issuer: ISSUER, jwksUri, audience: AUDIENCE, algorithms: ['RS256'] }],
+    })
+    app.get('/', { schema: helloSchema, onRequest: [app.authenticate] }, hello)
+    app.addHook('onClose', async () => {
+      idp.closeAllConnections()
+      await new Promise<void>((resolve) => idp.close(() => resolve()))
+    })
+    const now = Math.floor(Date.now() / 1000)
+    const segment = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const input = `${segment({ alg: 'RS256', typ: 'JWT', kid: 'bench' })}.${segment({ iss: ISSUER, aud: AUDIENCE, sub: 'bench-user', roles: ['user'], iat: now, exp: now + 3600 })}`
+    const token = `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`
+    return fastifyServer(app, { headers: { authorization: `Bearer ${token}` } })
   },
 
   async 'keel list'() {

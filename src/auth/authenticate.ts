@@ -1,12 +1,13 @@
 // `app.authenticate`: the per-request hot path. A token the cache holds costs one map lookup, one expiry check
-// and the subject's not-before check (synchronous with MemoryTokenStore, one store call otherwise); a new token
-// is verified once by its key's pinned verifier, checked, deep-frozen and cached.
+// and the revocation check (synchronous with MemoryTokenStore, one store call otherwise; see revocation.ts); a
+// new token is verified once by its key's pinned verifier, checked, deep-frozen and cached.
 
 import { TokenError } from 'fast-jwt'
 import type { FastifyRequest } from 'fastify'
 import type { KeelAuthErrorFactory } from './errors.js'
+import type { IssuerVerifier, IssuerVerifiers } from './issuers/verify.js'
 import type { KeyRing } from './keys.js'
-import type { GuardedStore } from './store-guard.js'
+import type { RevocationCheck } from './revocation.js'
 import type { VerifiedToken, VerifiedTokenCache } from './token-cache.js'
 import type { KeelAuthHook, KeelAuthUser } from './types.js'
 
@@ -17,15 +18,19 @@ export const ISSUED_AT_MS_CLAIM = 'iat_ms'
 
 /** What `authenticate` is built from. */
 export interface AuthenticateParts {
-  readonly ring: KeyRing
+  /** keel's own keys; undefined when keel only verifies the tokens of identity providers (keelResourceServer). */
+  readonly ring: KeyRing | undefined
+  /** The identity providers of the `issuers` option; undefined without it. */
+  readonly issuers: IssuerVerifiers | undefined
   readonly cache: VerifiedTokenCache
-  readonly store: GuardedStore
+  /** The revocation check of keel's own tokens; undefined with no own keys (keelResourceServer). */
+  readonly isRevoked: RevocationCheck | undefined
   readonly authError: KeelAuthErrorFactory
   readonly clockToleranceMs: number
 }
 
 /** Freezes a decoded JWT payload (plain JSON: objects, arrays, primitives) and everything in it. */
-function deepFreeze(value: object): void {
+export function deepFreeze(value: object): void {
   Object.freeze(value)
   for (const key of Object.keys(value)) {
     const child = (value as Record<string, unknown>)[key]
@@ -39,9 +44,10 @@ function deepFreeze(value: object): void {
  * `iat` (seconds) is the issue time then, and a missing `roles` claim is no roles.
  */
 function toVerifiedToken(payload: Record<string, unknown>, clockToleranceMs: number): VerifiedToken | undefined {
-  const { sub, jti, iat, exp, roles } = payload
+  const { sub, jti, iat, exp, roles, sid } = payload
   const issuedAtMs = payload[ISSUED_AT_MS_CLAIM]
   if (typeof sub !== 'string' || sub === '' || typeof jti !== 'string') return undefined
+  if (sid !== undefined && typeof sid !== 'string') return undefined
   if (typeof iat !== 'number' || !Number.isFinite(iat) || typeof exp !== 'number') return undefined
   if (issuedAtMs !== undefined && (typeof issuedAtMs !== 'number' || !Number.isFinite(issuedAtMs))) return undefined
   if (roles === undefined) payload.roles = []
@@ -54,15 +60,17 @@ function toVerifiedToken(payload: Record<string, unknown>, clockToleranceMs: num
     user: payload as unknown as KeelAuthUser,
     issuedAt: issuedAtMs ?? iat * 1000,
     expiresAt: exp * 1000 + clockToleranceMs,
+    sid,
+    issuedByKeel: true,
   }
 }
 
 /** Builds `app.authenticate`. */
 export function createAuthenticate(parts: AuthenticateParts): KeelAuthHook {
-  const { ring, cache, store, authError, clockToleranceMs } = parts
+  const { ring, issuers, cache, isRevoked, authError, clockToleranceMs } = parts
 
   function verify(token: string): VerifiedToken {
-    const verifier = ring.verifierFor(token)
+    const verifier = ring?.verifierFor(token)
     if (verifier === undefined) throw authError('TOKEN_INVALID')
     let payload: Record<string, unknown>
     try {
@@ -73,6 +81,12 @@ export function createAuthenticate(parts: AuthenticateParts): KeelAuthHook {
     }
     const verified = toVerifiedToken(payload, clockToleranceMs)
     if (verified === undefined) throw authError('TOKEN_INVALID')
+    cache.set(token, verified)
+    return verified
+  }
+
+  async function verifyForIssuer(issuer: IssuerVerifier, token: string): Promise<VerifiedToken> {
+    const verified = await issuer.verify(token)
     cache.set(token, verified)
     return verified
   }
@@ -88,14 +102,20 @@ export function createAuthenticate(parts: AuthenticateParts): KeelAuthHook {
     const token = space === -1 ? '' : (authorization as string).slice(space + 1).trim()
     if (token === '' || token.length > MAX_TOKEN_LENGTH || token.includes(' ')) throw authError('TOKEN_INVALID')
     let verified = cache.get(token)
-    if (verified === undefined) verified = verify(token)
-    else if (verified.expiresAt < Date.now()) {
+    if (verified === undefined) {
+      // Whose token is it: a configured identity provider's (by its `iss`), else keel's own keys'.
+      const issuer = issuers?.find(token)
+      verified = issuer === undefined ? verify(token) : await verifyForIssuer(issuer, token)
+    } else if (verified.expiresAt < Date.now()) {
       cache.delete(token)
       throw authError('TOKEN_EXPIRED')
     }
-    let notBefore = store.getNotBefore(verified.user.sub)
-    if (typeof notBefore === 'object' && notBefore !== null) notBefore = await notBefore
-    if (notBefore != null && !(verified.issuedAt >= notBefore)) throw authError('TOKEN_REVOKED')
+    // Only keel's own tokens are checked against its store (revokeAll, sessions): an identity provider's token may
+    // carry a `sid` of the provider's, which no keel session has.
+    if (verified.issuedByKeel && isRevoked !== undefined) {
+      const revoked = isRevoked(verified)
+      if (revoked === true || (revoked !== false && (await revoked))) throw authError('TOKEN_REVOKED')
+    }
     request.user = verified.user
   }
 }

@@ -13,6 +13,7 @@ const DETAILS: Readonly<Record<AuthErrorCode, string>> = {
   TOKEN_EXPIRED: 'The access token has expired',
   TOKEN_REVOKED: 'The access token was revoked',
   FORBIDDEN: 'Insufficient permissions',
+  CSRF_REJECTED: 'This request must come from the application itself',
   INVALID_CREDENTIALS: 'Invalid credentials',
   REFRESH_TOKEN_INVALID: 'The refresh token is invalid',
   REFRESH_TOKEN_EXPIRED: 'The refresh token has expired',
@@ -20,6 +21,7 @@ const DETAILS: Readonly<Record<AuthErrorCode, string>> = {
   REFRESH_TOKEN_REUSED: 'The refresh token was already used; the session is revoked',
   TOKEN_STORE_UNAVAILABLE: 'Authentication is temporarily unavailable; retry later',
   PASSWORD_TOO_LONG: 'The password is too long',
+  TOKEN_KEYS_UNAVAILABLE: 'The keys to verify this access token are temporarily unavailable; retry later',
 }
 
 /** Codes sent when the request carried no bearer token at all: RFC 6750 §3.1 says no `error` then. */
@@ -27,7 +29,7 @@ const WITHOUT_TOKEN: ReadonlySet<AuthErrorCode> = new Set(['TOKEN_MISSING', 'INV
 
 /**
  * Makes the `HttpError` of an auth code: its status, a default `detail`, and the headers a client needs
- * (`WWW-Authenticate` on 401 and 403, `Retry-After` on 503).
+ * (`WWW-Authenticate` on 401 and `FORBIDDEN`, `Retry-After` on 503).
  * @param code - a code of {@link AUTH_ERROR_CODES}.
  * @param detail - replaces the default detail (shown to clients for 4xx).
  * @param options - `cause`: the underlying error, kept for logs and never sent.
@@ -39,11 +41,12 @@ export type KeelAuthErrorFactory = (code: AuthErrorCode, detail?: string, option
 function headersFor(code: AuthErrorCode, realm: string | undefined): Readonly<Record<string, string>> {
   const { status } = AUTH_ERROR_CODES[code]
   if (status === 503) return Object.freeze({ 'retry-after': String(STORE_RETRY_AFTER_SECONDS) })
-  if (status !== 401 && status !== 403) return Object.freeze({})
+  // Only bearer-token problems get a challenge (RFC 6750): a refused CSRF check is not one.
+  if (status !== 401 && code !== 'FORBIDDEN') return Object.freeze({})
   const scheme = realm === undefined ? 'Bearer' : `Bearer realm="${realm}"`
   const separator = realm === undefined ? ' ' : ', '
   let challenge = scheme
-  if (status === 403) challenge = `${scheme}${separator}error="insufficient_scope"`
+  if (code === 'FORBIDDEN') challenge = `${scheme}${separator}error="insufficient_scope"`
   else if (!WITHOUT_TOKEN.has(code)) challenge = `${scheme}${separator}error="invalid_token"`
   return Object.freeze({ 'www-authenticate': challenge })
 }

@@ -8,12 +8,16 @@ export {
   type AuthErrorCode,
 } from './codes.js'
 export type { KeelAuthErrorFactory } from './errors.js'
+export type { KeelClaimMapping, KeelClaimPath, KeelClaimReader } from './issuers/claims.js'
+export type { KeelIssuerAlgorithm, KeelIssuerOptions } from './issuers/options.js'
+export { ISSUERS_HEALTH_CHECK, type KeelIssuersHealthCheck } from './issuers/setup.js'
 export type { KeelAuthKey, KeelAuthKeySet, KeelJwtAlgorithm } from './key-material.js'
 export { MemoryTokenStore, type MemoryTokenStoreOptions } from './memory-store.js'
 export type { KeelAuthOptions } from './options.js'
 export { hashPassword, needsRehash, type PasswordHashOptions, verifyPassword } from './password.js'
 export { keelAuth, keelAuth as default } from './plugin.js'
 export { type RedisScriptClient, RedisTokenStore, type RedisTokenStoreOptions } from './redis-store.js'
+export type { KeelRefreshTokenOptions } from './refresh-transport-options.js'
 export {
   type SqlQueryable,
   SqlTokenStore,
@@ -21,7 +25,14 @@ export {
   sqlTokenStoreMigration,
 } from './sql-store.js'
 export { runTokenStoreContract, type TokenStoreContractApi } from './store-contract.js'
-export type { RefreshTokenRecord, RotateResult, TokenStore } from './token-store.js'
+export type {
+  KeelSession,
+  KeelSessionMetadata,
+  RefreshTokenRecord,
+  RotateRequest,
+  RotateResult,
+  TokenStore,
+} from './token-store.js'
 export type {
   KeelAccessTokenClaims,
   KeelAuthHook,
@@ -29,7 +40,9 @@ export type {
   KeelAuthorizeOptions,
   KeelAuthorizeRequirement,
   KeelAuthUser,
+  KeelIssueOptions,
   KeelTokenInput,
+  KeelTokenResponse,
   KeelTokens,
   KeelUser,
   TokenPair,
@@ -59,8 +72,9 @@ declare module 'fastify' {
      */
     authError: KeelAuthErrorFactory
     /**
-     * Issue, rotate and revoke token pairs; check the token store.
-     * @see docs/auth.md#decorators
+     * Issue, rotate and revoke token pairs; list and end sessions; carry refresh tokens (body or cookie); check
+     * the token store.
+     * @see docs/auth.md#apptokens
      */
     tokens: KeelTokens
   }

@@ -14,6 +14,13 @@ export const REQUIRED_CLAIMS: readonly string[] = Object.freeze(['iss', 'aud', '
 
 /** Header segments longer than this are refused before they are decoded (keel's own are ~60 characters). */
 const MAX_HEADER_SEGMENT = 512
+/** The `typ` keel writes: an RFC 9068 access token. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt'
+/**
+ * `typ` values accepted (lowercase): RFC 9068's, and during the transition the generic `JWT` of keel's older
+ * tokens and of other issuers sharing the key (also no `typ` at all). Any other type is another kind of token.
+ */
+const ACCEPTED_TYPES: ReadonlySet<string> = new Set(['at+jwt', 'application/at+jwt', 'jwt'])
 
 /** What the key ring needs to know about the tokens it signs and accepts. */
 export interface KeyRingOptions {
@@ -21,7 +28,6 @@ export interface KeyRingOptions {
   readonly current: ResolvedKey
   readonly issuer: string
   readonly audience: string
-  readonly accessTtlMs: number
   readonly clockToleranceMs: number
 }
 
@@ -30,7 +36,7 @@ export type TokenVerifier = (token: string) => Record<string, unknown>
 
 /** The signing key and the verification keys of one `keelAuth` registration. */
 export interface KeyRing {
-  /** Signs an access token with the current key (`alg`, `kid`, `iss`, `aud`, `iat`, `exp` are set here). */
+  /** Signs an access token with the current key (`alg`, `typ`, `kid`, `iss`, `aud` are set here; `exp` given). */
   sign(payload: Record<string, unknown>): string
   /**
    * The verifier for a token, by its header: tokens keel signed are recognised by their header segment without
@@ -42,16 +48,18 @@ export interface KeyRing {
   readonly jwks: { readonly keys: ReadonlyArray<Readonly<Record<string, unknown>>> }
 }
 
-function headerSegment(key: ResolvedKey): string {
-  return Buffer.from(JSON.stringify({ alg: key.algorithm, typ: 'JWT', kid: key.kid })).toString('base64url')
+function headerSegment(key: ResolvedKey, typ: string): string {
+  return Buffer.from(JSON.stringify({ alg: key.algorithm, typ, kid: key.kid })).toString('base64url')
 }
 
+/** The `kid` of a header of an accepted type, or undefined when the header is not one. */
 function headerKid(segment: string): { kid: unknown } | undefined {
   try {
     const header: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
-    return typeof header === 'object' && header !== null && !Array.isArray(header)
-      ? { kid: (header as { kid?: unknown }).kid }
-      : undefined
+    if (typeof header !== 'object' || header === null || Array.isArray(header)) return undefined
+    const { kid, typ } = header as { kid?: unknown; typ?: unknown }
+    if (typ !== undefined && (typeof typ !== 'string' || !ACCEPTED_TYPES.has(typ.toLowerCase()))) return undefined
+    return { kid }
   } catch {
     return undefined
   }
@@ -74,16 +82,19 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       cache: false,
     })
     byKid.set(key.kid, verifier)
-    bySegment.set(headerSegment(key), verifier)
+    bySegment.set(headerSegment(key, ACCESS_TOKEN_TYPE), verifier)
+    // keel's tokens from before the switch to at+jwt, until they expire.
+    bySegment.set(headerSegment(key, 'JWT'), verifier)
   }
   const only = keys.size === 1 ? byKid.get(current.kid) : undefined
   const signer = createSigner<Record<string, unknown>>({
     key: current.signKey as string,
     algorithm: current.algorithm,
     kid: current.kid,
+    // Replaces fast-jwt's default `typ: 'JWT'` in place, so the header keeps the order alg, typ, kid.
+    header: { alg: current.algorithm, typ: ACCESS_TOKEN_TYPE },
     iss: issuer,
     aud: audience,
-    expiresIn: options.accessTtlMs,
   })
   return {
     sign: signer,

@@ -1,5 +1,12 @@
 import { optionsReader } from '../internal/options.js'
-import type { RefreshTokenRecord, RotateResult, TokenStore } from './token-store.js'
+import type {
+  KeelSession,
+  KeelSessionMetadata,
+  RefreshTokenRecord,
+  RotateRequest,
+  RotateResult,
+  TokenStore,
+} from './token-store.js'
 
 /** Options of {@link MemoryTokenStore}. */
 export interface MemoryTokenStoreOptions {
@@ -18,16 +25,28 @@ export interface MemoryTokenStoreOptions {
   maxSubjects?: number
 }
 
+/** A session: what every token of one family shares. */
 interface FamilyState {
+  readonly id: string
+  readonly sub: string
+  readonly claims: Readonly<Record<string, unknown>>
+  readonly createdAt: number
+  readonly sessionExpiresAt: number
+  readonly metadata: KeelSessionMetadata
+  lastUsedAt: number
+  /** Expiry of the family's newest token: the session is idle-expired after it. */
+  newestExpiresAt: number
   revoked: boolean
   /** Records of this family held in the store; the family is forgotten when it reaches 0. */
   live: number
 }
 
 interface TokenEntry {
-  readonly record: RefreshTokenRecord
   readonly family: FamilyState
+  readonly expiresAt: number
   used: boolean
+  /** Set when the token was rotated with a grace window: the sealed successor, until when, and its expiry. */
+  grace: { readonly sealedNext: string; readonly until: number; readonly nextExpiresAt: number } | undefined
 }
 
 interface Expiring {
@@ -63,6 +82,8 @@ export class MemoryTokenStore implements TokenStore {
    * rotating a stored, unrevoked token of it (`save` starts a new family).
    */
   readonly #families = new Map<string, FamilyState>()
+  /** subject → its families held, for `listSessions`; bounded by the families themselves. */
+  readonly #bySubject = new Map<string, Set<FamilyState>>()
   readonly #notBefore = new Map<string, Expiring>()
   /** The not-before time of dropped subject marks, applied to every subject until it expires. */
   #notBeforeFloor: Expiring | undefined
@@ -88,7 +109,7 @@ export class MemoryTokenStore implements TokenStore {
     return this.#tokens.size
   }
 
-  /** Number of token families held, for monitoring and tests. */
+  /** Number of token families (sessions) held, for monitoring and tests. */
   get familyCount(): number {
     return this.#families.size
   }
@@ -99,33 +120,88 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async save(hash: string, record: RefreshTokenRecord): Promise<void> {
-    this.#put(hash, record)
+    let family = this.#families.get(record.family)
+    if (family === undefined) {
+      family = {
+        id: record.family,
+        sub: record.sub,
+        claims: record.claims,
+        createdAt: record.familyIssuedAt,
+        sessionExpiresAt: record.sessionExpiresAt,
+        metadata: record.metadata,
+        lastUsedAt: record.familyIssuedAt,
+        newestExpiresAt: 0,
+        revoked: false,
+        live: 0,
+      }
+      this.#families.set(record.family, family)
+      let sessions = this.#bySubject.get(record.sub)
+      if (sessions === undefined) {
+        sessions = new Set()
+        this.#bySubject.set(record.sub, sessions)
+      }
+      sessions.add(family)
+    }
+    this.#put(hash, family, Math.min(record.expiresAt, family.sessionExpiresAt))
   }
 
-  async rotate(hash: string, nextHash: string, now: number, nextExpiresAt: number): Promise<RotateResult> {
+  async rotate(request: RotateRequest): Promise<RotateResult> {
+    const { hash, now } = request
     // Synchronous from lookup to write: no other call can interleave, so exactly one rotation wins.
     const entry = this.#tokens.get(hash)
     if (entry === undefined) return { status: 'unknown' }
-    const { record, family } = entry
+    const { family } = entry
     if (entry.used) {
+      const grace = entry.grace
+      if (grace !== undefined && now < grace.until && this.#isLive(family, now)) {
+        return {
+          status: 'graced',
+          record: recordOf(family, entry),
+          sealedNext: grace.sealedNext,
+          nextExpiresAt: grace.nextExpiresAt,
+        }
+      }
       const revokedFamily = !family.revoked
       family.revoked = true
-      return { status: 'reused', family: record.family, sub: record.sub, revokedFamily }
+      return { status: 'reused', family: family.id, sub: family.sub, revokedFamily }
     }
-    if (family.revoked || record.familyIssuedAt < (this.#readNotBefore(record.sub, now) ?? -1)) {
+    if (family.revoked || family.createdAt < (this.#readNotBefore(family.sub, now) ?? -1)) {
       return { status: 'revoked' }
     }
-    if (record.expiresAt <= now) return { status: 'expired' }
+    if (entry.expiresAt <= now || family.sessionExpiresAt <= now) return { status: 'expired' }
+    const nextExpiresAt = Math.min(request.nextExpiresAt, family.sessionExpiresAt)
     entry.used = true
-    this.#put(nextHash, { ...record, expiresAt: nextExpiresAt })
-    return { status: 'rotated', record }
+    if (request.grace !== undefined) entry.grace = { ...request.grace, nextExpiresAt }
+    family.lastUsedAt = now
+    this.#put(request.nextHash, family, nextExpiresAt)
+    return { status: 'rotated', record: recordOf(family, entry) }
   }
 
   async revokeFamily(hash: string, sub?: string): Promise<boolean> {
     const entry = this.#tokens.get(hash)
-    if (entry === undefined || (sub !== undefined && entry.record.sub !== sub)) return false
+    if (entry === undefined || (sub !== undefined && entry.family.sub !== sub)) return false
     entry.family.revoked = true
     return true
+  }
+
+  async revokeSession(sub: string, sid: string, now: number): Promise<boolean> {
+    const family = this.#families.get(sid)
+    if (family === undefined || family.sub !== sub || !this.#isLive(family, now)) return false
+    family.revoked = true
+    return true
+  }
+
+  async listSessions(sub: string, now: number, limit: number): Promise<KeelSession[]> {
+    const live: FamilyState[] = []
+    for (const family of this.#bySubject.get(sub) ?? []) if (this.#isLive(family, now)) live.push(family)
+    live.sort((a, b) => b.lastUsedAt - a.lastUsedAt)
+    return live.slice(0, limit).map((family) => ({
+      id: family.id,
+      createdAt: family.createdAt,
+      lastUsedAt: family.lastUsedAt,
+      expiresAt: family.sessionExpiresAt,
+      metadata: family.metadata,
+    }))
   }
 
   async revokeSubject(sub: string, notBefore: number, ttlMs: number): Promise<void> {
@@ -147,6 +223,24 @@ export class MemoryTokenStore implements TokenStore {
     return this.#readNotBefore(sub, Date.now())
   }
 
+  // The hot path of session-bound access tokens: two map lookups, nothing allocated.
+  checkSession(sub: string, sid: string, issuedAt: number, now: number): boolean {
+    const family = this.#families.get(sid)
+    if (family === undefined || family.sub !== sub || !this.#isCurrent(family, now)) return false
+    const notBefore = this.#readNotBefore(sub, now)
+    return notBefore === undefined || (family.createdAt >= notBefore && issuedAt >= notBefore)
+  }
+
+  /** Not revoked, not idle- or absolutely expired, not created before the subject's not-before time. */
+  #isLive(family: FamilyState, now: number): boolean {
+    return this.#isCurrent(family, now) && family.createdAt >= (this.#readNotBefore(family.sub, now) ?? -1)
+  }
+
+  /** Not revoked, not idle- or absolutely expired. */
+  #isCurrent(family: FamilyState, now: number): boolean {
+    return !family.revoked && family.newestExpiresAt > now && family.sessionExpiresAt > now
+  }
+
   #readNotBefore(sub: string, now: number): number | undefined {
     let value: number | undefined
     const entry = this.#notBefore.get(sub)
@@ -162,15 +256,11 @@ export class MemoryTokenStore implements TokenStore {
     return value
   }
 
-  #put(hash: string, record: RefreshTokenRecord): void {
+  #put(hash: string, family: FamilyState, expiresAt: number): void {
     if (this.#tokens.has(hash)) this.#remove(hash)
-    let family = this.#families.get(record.family)
-    if (family === undefined) {
-      family = { revoked: false, live: 0 }
-      this.#families.set(record.family, family)
-    }
     family.live++
-    this.#tokens.set(hash, { record, family, used: false })
+    if (expiresAt > family.newestExpiresAt) family.newestExpiresAt = expiresAt
+    this.#tokens.set(hash, { family, expiresAt, used: false, grace: undefined })
     while (this.#tokens.size > this.#maxTokens) this.#evictOldestToken()
     this.#sweepSome()
   }
@@ -179,8 +269,12 @@ export class MemoryTokenStore implements TokenStore {
     const entry = this.#tokens.get(hash)
     if (entry === undefined) return
     this.#tokens.delete(hash)
-    if (--entry.family.live === 0 && this.#families.get(entry.record.family) === entry.family) {
-      this.#families.delete(entry.record.family)
+    const { family } = entry
+    if (--family.live === 0 && this.#families.get(family.id) === family) {
+      this.#families.delete(family.id)
+      const sessions = this.#bySubject.get(family.sub)
+      sessions?.delete(family)
+      if (sessions?.size === 0) this.#bySubject.delete(family.sub)
     }
   }
 
@@ -224,7 +318,7 @@ export class MemoryTokenStore implements TokenStore {
         if (next.done === true) break
       }
       const [hash, entry] = next.value
-      if (entry.record.expiresAt <= now) this.#remove(hash)
+      if (entry.expiresAt <= now) this.#remove(hash)
     }
     for (let i = 0; i < sweepStep; i++) {
       let next = this.#subjectSweep?.next()
@@ -238,5 +332,17 @@ export class MemoryTokenStore implements TokenStore {
       if (entry.expiresAt <= now) this.#notBefore.delete(sub)
     }
     if (this.#notBeforeFloor !== undefined && this.#notBeforeFloor.expiresAt <= now) this.#notBeforeFloor = undefined
+  }
+}
+
+function recordOf(family: FamilyState, entry: TokenEntry): RefreshTokenRecord {
+  return {
+    family: family.id,
+    sub: family.sub,
+    claims: family.claims,
+    familyIssuedAt: family.createdAt,
+    expiresAt: entry.expiresAt,
+    sessionExpiresAt: family.sessionExpiresAt,
+    metadata: family.metadata,
   }
 }

@@ -1,7 +1,18 @@
 import { optionsReader } from '../internal/options.js'
+import { type KeelIssuerOptions, type ResolvedIssuer, resolveIssuers } from './issuers/options.js'
+import {
+  type KeelIssuersHealthCheck,
+  type ResolvedIssuersHealthCheck,
+  resolveIssuersHealthCheck,
+} from './issuers/setup.js'
 import { type KeelAuthKeySet, type ResolvedKey, resolveKeys } from './key-material.js'
 import { MemoryTokenStore } from './memory-store.js'
-import { isTokenStore, type TokenStore } from './token-store.js'
+import {
+  type KeelRefreshTokenOptions,
+  type ResolvedRefreshTransport,
+  resolveRefreshTransport,
+} from './refresh-transport-options.js'
+import { isTokenStore, TOKEN_STORE_METHODS, type TokenStore } from './token-store.js'
 
 /**
  * Options of the `keelAuth` plugin. Validated once at register time; a bad value fails boot with a
@@ -24,10 +35,37 @@ export interface KeelAuthOptions {
    */
   accessTokenTtl?: string | number
   /**
-   * Refresh token lifetime, renewed on each rotation (an idle session ends after it).
+   * Refresh token lifetime, renewed on each rotation (an idle session ends after it), never past the session's
+   * end (`sessionMaxAge`).
    * @default '30d'
    */
   refreshTokenTtl?: string | number
+  /**
+   * Absolute session lifetime: a session (and every refresh and access token of it) ends this long after login,
+   * however often it rotates; the user logs in again.
+   * @default '90d'
+   */
+  sessionMaxAge?: string | number
+  /**
+   * How long after a rotation the same refresh token may be rotated again and get the same new pair (two tabs
+   * refreshing at once, a retried request), instead of counting as reuse. `0` turns it off: every second
+   * rotation is reuse and ends the session. At most 1 minute.
+   * @default 0
+   */
+  refreshGraceWindow?: string | number
+  /**
+   * `'session-bound'`: `authenticate` also refuses an access token whose session was ended (logout,
+   * `endSession`, reuse detection, its absolute end), on every instance from the next request on, for the one
+   * store lookup it already makes. `'stateless'`: only `revokeAll` refuses an access token before its `exp`.
+   * @default 'session-bound'
+   */
+  accessTokens?: 'stateless' | 'session-bound'
+  /**
+   * How refresh tokens travel: in the JSON body (`transport: 'body'`), or in an `HttpOnly; Secure;
+   * SameSite=Strict` cookie with a CSRF check (`transport: 'cookie'`, needs `@fastify/cookie`).
+   * @default { transport: 'body' }
+   */
+  refreshToken?: KeelRefreshTokenOptions
   /**
    * Clock skew tolerated when checking `exp` and `nbf`: milliseconds or a string, up to 5 minutes.
    * @default '5s'
@@ -61,6 +99,19 @@ export interface KeelAuthOptions {
    * @default 1000
    */
   verifyCache?: number
+
+  // Verifying the tokens of identity providers as well (docs/auth.md#verifying-tokens-from-an-identity-provider).
+  /**
+   * Identity providers whose access tokens `authenticate` also accepts, next to keel's own: each with its `issuer`,
+   * its keys (`jwksUri` or `discovery`), `audience` and `algorithms`. Needs the optional peer dependency `jose`.
+   * @default undefined (keel's own tokens only)
+   */
+  issuers?: KeelIssuerOptions[]
+  /**
+   * Add the readiness check `auth:jwks` to keelHealth (register it first): it passes while every issuer has usable keys.
+   * @default false
+   */
+  issuersHealthCheck?: KeelIssuersHealthCheck
 }
 
 /** Options after validation, frozen. */
@@ -71,6 +122,10 @@ export interface ResolvedAuthOptions {
   readonly audience: string
   readonly accessTtlMs: number
   readonly refreshTtlMs: number
+  readonly sessionMaxAgeMs: number
+  readonly graceWindowMs: number
+  readonly sessionBound: boolean
+  readonly refreshTransport: ResolvedRefreshTransport
   readonly clockToleranceMs: number
   readonly store: TokenStore
   readonly ownsStore: boolean
@@ -78,6 +133,8 @@ export interface ResolvedAuthOptions {
   readonly jwks: boolean
   readonly realm: string | undefined
   readonly verifyCache: number
+  readonly issuers: readonly ResolvedIssuer[] | undefined
+  readonly issuersHealthCheck: ResolvedIssuersHealthCheck
 }
 
 const KNOWN = [
@@ -86,16 +143,22 @@ const KNOWN = [
   'audience',
   'accessTokenTtl',
   'refreshTokenTtl',
+  'sessionMaxAge',
+  'refreshGraceWindow',
+  'accessTokens',
+  'refreshToken',
   'clockTolerance',
   'store',
   'storeTimeout',
   'jwks',
   'realm',
   'verifyCache',
+  'issuers',
+  'issuersHealthCheck',
 ]
 const DAY = 86_400_000
 /** Printable ASCII without `"` and `\`, so the realm fits in a quoted-string as is. */
-const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,256}$/
+export const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,256}$/
 
 /** The validators and error constructor of this plugin. */
 export const read = optionsReader('auth', 'KEEL_ERR_AUTH_INVALID_OPTION')
@@ -140,6 +203,7 @@ export function resolveOptions(options: unknown): ResolvedAuthOptions {
   const ttl = { code: 'KEEL_ERR_AUTH_INVALID_TTL', min: 1000, max: 366 * DAY } as const
   const accessTtlMs = migratedDuration('accessTokenTtl', o.accessTokenTtl, '15m', ttl)
   const refreshTtlMs = migratedDuration('refreshTokenTtl', o.refreshTokenTtl, '30d', ttl)
+  const sessionMaxAgeMs = migratedDuration('sessionMaxAge', o.sessionMaxAge, '90d', ttl)
   const clockToleranceMs = migratedDuration('clockTolerance', o.clockTolerance, '5s', {
     code: 'KEEL_ERR_AUTH_INVALID_CLOCK_TOLERANCE',
     min: 0,
@@ -150,7 +214,7 @@ export function resolveOptions(options: unknown): ResolvedAuthOptions {
       'store',
       'does not implement TokenStore',
       o.store,
-      'pass an object with save, rotate, revokeFamily, revokeSubject and getNotBefore',
+      `pass an object with ${TOKEN_STORE_METHODS.join(', ')}`,
       { code: 'KEEL_ERR_AUTH_INVALID_STORE' },
     )
   }
@@ -173,6 +237,11 @@ export function resolveOptions(options: unknown): ResolvedAuthOptions {
     audience,
     accessTtlMs,
     refreshTtlMs,
+    sessionMaxAgeMs,
+    graceWindowMs: read.duration('refreshGraceWindow', o.refreshGraceWindow, 0, { min: 0, max: 60_000 }),
+    sessionBound:
+      read.oneOf('accessTokens', o.accessTokens, ['stateless', 'session-bound'], 'session-bound') !== 'stateless',
+    refreshTransport: resolveRefreshTransport(read, o.refreshToken),
     clockToleranceMs,
     store: (o.store as TokenStore | undefined) ?? new MemoryTokenStore(),
     ownsStore: o.store === undefined,
@@ -183,5 +252,7 @@ export function resolveOptions(options: unknown): ResolvedAuthOptions {
       fix: 'use 1 to 256 printable ASCII characters without quotes or backslashes',
     }),
     verifyCache: read.integer('verifyCache', o.verifyCache, 1000, { min: 0, max: 1_000_000 }),
+    issuers: resolveIssuers(read, o.issuers, issuer),
+    issuersHealthCheck: resolveIssuersHealthCheck(read, o.issuersHealthCheck),
   })
 }

@@ -4,9 +4,11 @@ import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
 import { createAuthenticate } from './authenticate.js'
 import { createAuthErrors } from './errors.js'
 import { checkGuardOrder, createAuthorize } from './guards.js'
+import { setUpIssuers } from './issuers/setup.js'
 import { registerJwks } from './jwks.js'
 import { createKeyRing } from './keys.js'
 import { type KeelAuthOptions, read, resolveOptions } from './options.js'
+import { createRevocationCheck } from './revocation.js'
 import { GuardedStore } from './store-guard.js'
 import { VerifiedTokenCache } from './token-cache.js'
 import { createTokens } from './tokens.js'
@@ -30,12 +32,15 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
   const store = new GuardedStore(config.store, config.storeTimeoutMs, app.log, (cause) =>
     authError('TOKEN_STORE_UNAVAILABLE', undefined, { cause }),
   )
-  const authenticate = createAuthenticate({ ring, cache, store, authError, clockToleranceMs: config.clockToleranceMs })
+  const isRevoked = createRevocationCheck(store, config.sessionBound)
+  const { clockToleranceMs } = config
+  const issuers = await setUpIssuers(app, config, { read, authError, cache })
+  const authenticate = createAuthenticate({ ring, issuers, cache, isRevoked, authError, clockToleranceMs })
 
   app.decorate('authenticate', authenticate)
   app.decorate('authorize', createAuthorize(authError))
   app.decorate('authError', authError)
-  app.decorate('tokens', createTokens({ ring, store, config, authError, log: app.log }))
+  app.decorate('tokens', createTokens({ app, ring, store, config, authError, log: app.log }))
   checkGuardOrder(app, authenticate)
   if (config.jwks) await registerJwks(app, ring.jwks)
 
@@ -46,9 +51,10 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
 }
 
 /**
- * Authentication for Fastify 5: JWT access tokens (fast-jwt, each key pinned to its algorithm), rotating refresh
- * tokens with reuse detection, guards, a typed `request.user`, and 503s when the token store is down. Decorates
- * `app.authenticate`, `app.authorize`, `app.authError` and `app.tokens`; register it before the routes.
+ * Authentication for Fastify 5: JWT access tokens (fast-jwt, each key pinned to its algorithm) bound to sessions
+ * users can list and end, rotating refresh tokens with reuse detection (in the body or an httpOnly cookie),
+ * guards, a typed `request.user`, and 503s when the token store is down. Decorates `app.authenticate`,
+ * `app.authorize`, `app.authError` and `app.tokens`; register it before the routes.
  *
  * @example
  * await app.register(keelAuth, { secret: process.env.JWT_SECRET!, issuer: 'https://api.example.com', audience: 'example-api' })

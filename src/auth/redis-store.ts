@@ -1,7 +1,14 @@
-import { createHash } from 'node:crypto'
 import { optionsReader } from '../internal/options.js'
-import { NotBeforeCache } from './not-before-cache.js'
-import type { RefreshTokenRecord, RotateResult, TokenStore } from './token-store.js'
+import { type Script, scripts } from './redis-scripts.js'
+import { RevocationCache } from './revocation-cache.js'
+import type {
+  KeelSession,
+  KeelSessionMetadata,
+  RefreshTokenRecord,
+  RotateRequest,
+  RotateResult,
+  TokenStore,
+} from './token-store.js'
 
 /**
  * The part of a Redis client {@link RedisTokenStore} uses: `eval` and `evalsha` as in ioredis
@@ -12,6 +19,11 @@ export interface RedisScriptClient {
   evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
   /** Plain `GET`, used for the per-request not-before lookup when present (ioredis has it); else a script. */
   get?(key: string): Promise<string | null>
+  /**
+   * Plain `MGET`, used for the per-request session check of session-bound access tokens when present (ioredis
+   * has it); else a script.
+   */
+  mget?(...keys: string[]): Promise<Array<string | null>>
   /** `PING`, used by `app.tokens.checkStore()` when present (ioredis has it); else a script. */
   ping?(): Promise<unknown>
   /**
@@ -30,98 +42,16 @@ export interface RedisTokenStoreOptions {
    */
   prefix?: string
   /**
-   * How long (ms) `authenticate` may answer a subject's not-before time from a local cache instead of a
-   * Redis round trip. The default `0` asks Redis on every authenticated request (one O(1) `GET`), so
-   * `revokeAll` on any instance rejects older access tokens on every instance from the next request on.
-   * A value above 0 saves that round trip but lets other instances accept a revoked access token for up
-   * to this long (`revokeAll` on this instance updates its own cache at once). Milliseconds or a string.
+   * How long (ms) `authenticate` may answer its revocation check (the subject's not-before time, and the
+   * session's state with session-bound access tokens) from a local cache instead of a Redis round trip. The
+   * default `0` asks Redis on every authenticated request (one O(1) `GET`, or one `MGET` when session-bound), so
+   * `revokeAll`, a logout or an ended session on any instance refuses the access tokens concerned on every
+   * instance from the next request on. A value above 0 saves that round trip but lets other instances accept
+   * them for up to this long (this instance's own revocations update its cache at once). Milliseconds or a
+   * string.
    * @default 0
    */
-  notBeforeCacheTtl?: number | string
-}
-
-// Keys: <p>t:<hash> token hash {f family, s sub, c claims JSON, i familyIssuedAt, e expiresAt, u used}
-//       <p>f:<family> 'a' (active) | 'r' (revoked)
-//       <p>s:<sub> not-before time (ms)
-// Every key gets a TTL; a family key lives as long as its newest token.
-
-const saveScript = `
-redis.call('HSET', KEYS[1], 'f', ARGV[2], 's', ARGV[3], 'c', ARGV[4], 'i', ARGV[5], 'e', ARGV[6], 'u', '0')
-redis.call('PEXPIRE', KEYS[1], ARGV[7])
-local fkey = ARGV[1] .. 'f:' .. ARGV[2]
-if redis.call('GET', fkey) == 'r' then
-  redis.call('PEXPIRE', fkey, ARGV[7])
-else
-  redis.call('SET', fkey, 'a', 'PX', ARGV[7])
-end
-return 1`
-
-const markRevoked = `
-local function revoke(fkey, ttl)
-  local pttl = redis.call('PTTL', fkey)
-  if pttl < tonumber(ttl) then pttl = ttl end
-  redis.call('SET', fkey, 'r', 'PX', pttl)
-end`
-
-const rotateScript = `${markRevoked}
-local t = redis.call('HMGET', KEYS[1], 'f', 's', 'c', 'i', 'e', 'u')
-if not t[1] then return {'unknown'} end
-local fkey = ARGV[1] .. 'f:' .. t[1]
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 1 then ttl = 1 end
-if t[6] == '1' then
-  local first = redis.call('GET', fkey) ~= 'r'
-  revoke(fkey, ttl)
-  return {'reused', t[1], t[2], first and '1' or '0'}
-end
-if redis.call('GET', fkey) == 'r' then return {'revoked'} end
-local nb = redis.call('GET', ARGV[1] .. 's:' .. t[2])
-if nb and tonumber(t[4]) < tonumber(nb) then return {'revoked'} end
-if tonumber(t[5]) <= tonumber(ARGV[2]) then return {'expired'} end
-redis.call('HSET', KEYS[1], 'u', '1')
-redis.call('HSET', KEYS[2], 'f', t[1], 's', t[2], 'c', t[3], 'i', t[4], 'e', ARGV[3], 'u', '0')
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-if redis.call('PTTL', fkey) < tonumber(ARGV[4]) then redis.call('SET', fkey, 'a', 'PX', ARGV[4]) end
-return {'rotated', t[1], t[2], t[3], t[4], t[5]}`
-
-const revokeFamilyScript = `${markRevoked}
-local t = redis.call('HMGET', KEYS[1], 'f', 's')
-local f = t[1]
-if not f then return 0 end
-if ARGV[2] ~= '' and t[2] ~= ARGV[2] then return 0 end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 1 then ttl = 1 end
-revoke(ARGV[1] .. 'f:' .. f, ttl)
-return 1`
-
-const revokeSubjectScript = `
-local current = redis.call('GET', KEYS[1])
-local ttl = tonumber(ARGV[2])
-local pttl = redis.call('PTTL', KEYS[1])
-if pttl > ttl then ttl = pttl end
-if current and tonumber(current) > tonumber(ARGV[1]) then
-  redis.call('PEXPIRE', KEYS[1], ttl)
-else
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
-end
-return 1`
-
-interface Script {
-  readonly source: string
-  readonly sha: string
-}
-
-function script(source: string): Script {
-  return { source, sha: createHash('sha1').update(source).digest('hex') }
-}
-
-const scripts = {
-  save: script(saveScript),
-  rotate: script(rotateScript),
-  revokeFamily: script(revokeFamilyScript),
-  revokeSubject: script(revokeSubjectScript),
-  getNotBefore: script(`return redis.call('GET', KEYS[1])`),
-  ping: script('return 1'),
+  revocationCacheTtl?: number | string
 }
 
 // ioredis states in which a command would only wait in the offline queue.
@@ -142,7 +72,8 @@ export class RedisTokenStore implements TokenStore {
   readonly #redis: RedisScriptClient
   readonly #prefix: string
   readonly #get: ((key: string) => Promise<string | null>) | undefined
-  readonly #notBefore: NotBeforeCache
+  readonly #mget: ((...keys: string[]) => Promise<Array<string | null>>) | undefined
+  readonly #cache: RevocationCache
 
   constructor(redis: RedisScriptClient, options: RedisTokenStoreOptions = {}) {
     if (
@@ -157,12 +88,13 @@ export class RedisTokenStore implements TokenStore {
         'pass an ioredis Redis or Cluster instance',
       )
     }
-    const o = read.object('RedisTokenStore', options, ['prefix', 'notBeforeCacheTtl'])
+    const o = read.object('RedisTokenStore', options, ['prefix', 'revocationCacheTtl'])
     this.#redis = redis
     this.#get = typeof redis.get === 'function' ? redis.get.bind(redis) : undefined
+    this.#mget = typeof redis.mget === 'function' ? redis.mget.bind(redis) : undefined
     this.#prefix = read.string('RedisTokenStore.prefix', o.prefix, 'keel:auth:', { allowEmpty: true })
-    this.#notBefore = new NotBeforeCache(
-      read.duration('RedisTokenStore.notBeforeCacheTtl', o.notBeforeCacheTtl, 0, { min: 0 }),
+    this.#cache = new RevocationCache(
+      read.duration('RedisTokenStore.revocationCacheTtl', o.revocationCacheTtl, 0, { min: 0 }),
     )
   }
 
@@ -176,53 +108,84 @@ export class RedisTokenStore implements TokenStore {
         record.sub,
         JSON.stringify(record.claims),
         String(record.familyIssuedAt),
-        String(record.expiresAt),
-        ttlFrom(record.expiresAt),
+        String(Math.min(record.expiresAt, record.sessionExpiresAt)),
+        String(record.sessionExpiresAt),
+        JSON.stringify(record.metadata),
+        String(Date.now()),
       ],
     )
   }
 
-  async rotate(hash: string, nextHash: string, now: number, nextExpiresAt: number): Promise<RotateResult> {
+  async rotate(request: RotateRequest): Promise<RotateResult> {
+    const { hash, nextHash, now, nextExpiresAt, grace } = request
     const result = await this.#run(
       scripts.rotate,
       [`${this.#prefix}t:${hash}`, `${this.#prefix}t:${nextHash}`],
-      [this.#prefix, String(now), String(nextExpiresAt), ttlFrom(nextExpiresAt)],
+      [this.#prefix, String(now), String(nextExpiresAt), grace?.sealedNext ?? '', String(grace?.until ?? 0)],
     )
     if (!Array.isArray(result) || typeof result[0] !== 'string') throw new TypeError('Unexpected reply from Redis')
-    if (result[0] === 'reused') {
-      const [, family, sub, first] = result as string[]
-      return { status: 'reused', family: family!, sub: sub!, revokedFamily: first === '1' }
+    const reply = result as string[]
+    switch (reply[0]) {
+      case 'rotated':
+        return { status: 'rotated', record: recordOf(reply) }
+      case 'graced':
+        return { status: 'graced', record: recordOf(reply), sealedNext: reply[8]!, nextExpiresAt: Number(reply[9]) }
+      case 'reused':
+        this.#cache.rememberSession(reply[1]!, false, Date.now())
+        return { status: 'reused', family: reply[1]!, sub: reply[2]!, revokedFamily: reply[3] === '1' }
+      case 'unknown':
+      case 'revoked':
+      case 'expired':
+        return { status: reply[0] }
+      default:
+        throw new TypeError('Unexpected reply from Redis')
     }
-    const [status, family, sub, claims, familyIssuedAt, expiresAt] = result as string[]
-    if (status === 'rotated') {
-      return {
-        status,
-        record: {
-          family: family!,
-          sub: sub!,
-          claims: JSON.parse(claims!) as Record<string, unknown>,
-          familyIssuedAt: Number(familyIssuedAt),
-          expiresAt: Number(expiresAt),
-        },
-      }
-    }
-    if (status === 'unknown' || status === 'revoked' || status === 'expired') return { status }
-    throw new TypeError('Unexpected reply from Redis')
   }
 
   async revokeFamily(hash: string, sub?: string): Promise<boolean> {
-    const result = await this.#run(scripts.revokeFamily, [`${this.#prefix}t:${hash}`], [this.#prefix, sub ?? ''])
-    return result === 1
+    const sid = await this.#run(scripts.revokeFamily, [`${this.#prefix}t:${hash}`], [this.#prefix, sub ?? ''])
+    if (typeof sid !== 'string') return false
+    this.#cache.rememberSession(sid, false, Date.now())
+    return true
+  }
+
+  async revokeSession(sub: string, sid: string, now: number): Promise<boolean> {
+    const ended = await this.#run(scripts.revokeSession, [], [this.#prefix, sub, sid, String(now)])
+    if (ended === 1) this.#cache.rememberSession(sid, false, Date.now())
+    return ended === 1
+  }
+
+  async listSessions(sub: string, now: number, limit: number): Promise<KeelSession[]> {
+    const reply = await this.#run(scripts.listSessions, [], [this.#prefix, sub, String(now), String(limit)])
+    if (!Array.isArray(reply)) throw new TypeError('Unexpected reply from Redis')
+    const sessions: KeelSession[] = []
+    for (let i = 0; i + 4 < reply.length; i += 5) {
+      sessions.push({
+        id: String(reply[i]),
+        createdAt: Number(reply[i + 1]),
+        lastUsedAt: Number(reply[i + 2]),
+        expiresAt: Number(reply[i + 3]),
+        metadata: JSON.parse(String(reply[i + 4])) as KeelSessionMetadata,
+      })
+    }
+    return sessions.sort((a, b) => b.lastUsedAt - a.lastUsedAt)
   }
 
   async revokeSubject(sub: string, notBefore: number, ttlMs: number): Promise<void> {
     await this.#run(scripts.revokeSubject, [`${this.#prefix}s:${sub}`], [String(notBefore), Math.ceil(ttlMs)])
-    this.#notBefore.remember(sub, notBefore, Date.now())
+    this.#cache.rememberNotBefore(sub, notBefore, Date.now())
   }
 
   getNotBefore(sub: string): number | undefined | Promise<number | undefined> {
-    const cached = this.#notBefore.get(sub, Date.now())
+    const cached = this.#cache.notBefore(sub, Date.now())
     return cached === null ? this.#fetchNotBefore(sub) : cached
+  }
+
+  checkSession(sub: string, sid: string, issuedAt: number, now: number): boolean | Promise<boolean> {
+    const notBefore = this.#cache.notBefore(sub, now)
+    const live = this.#cache.session(sid, now)
+    if (notBefore === null || live === null) return this.#fetchSession(sub, sid, issuedAt)
+    return live && (notBefore === undefined || issuedAt >= notBefore)
   }
 
   async ping(): Promise<void> {
@@ -235,14 +198,39 @@ export class RedisTokenStore implements TokenStore {
     const fetchedAt = Date.now()
     const key = `${this.#prefix}s:${sub}`
     let raw: unknown
-    if (this.#get === undefined) raw = await this.#run(scripts.getNotBefore, [key], [])
+    if (this.#get === undefined) raw = (await this.#mgetKeys([key]))[0]
     else {
       this.#checkConnection()
       raw = await this.#get(key)
     }
     const value = typeof raw === 'string' ? Number(raw) : undefined
-    this.#notBefore.remember(sub, value, fetchedAt)
+    this.#cache.rememberNotBefore(sub, value, fetchedAt)
     return value
+  }
+
+  async #fetchSession(sub: string, sid: string, issuedAt: number): Promise<boolean> {
+    const fetchedAt = Date.now()
+    const [rawNotBefore, state] = await this.#mgetKeys([`${this.#prefix}s:${sub}`, `${this.#prefix}f:${sid}`])
+    const notBefore = typeof rawNotBefore === 'string' ? Number(rawNotBefore) : undefined
+    const mark = activeMark(state)
+    // A session of another subject is no answer about this token's session: not cached.
+    if (mark !== undefined && mark.sub !== sub) return false
+    const live = mark !== undefined && (notBefore === undefined || mark.createdAt >= notBefore)
+    this.#cache.rememberNotBefore(sub, notBefore, fetchedAt)
+    this.#cache.rememberSession(sid, live, fetchedAt)
+    return live && (notBefore === undefined || issuedAt >= notBefore)
+  }
+
+  /** `MGET` in one round trip: the client's own when it has one, else a script. */
+  async #mgetKeys(keys: string[]): Promise<unknown[]> {
+    let reply: unknown
+    if (this.#mget === undefined) reply = await this.#run(scripts.mget, keys, [])
+    else {
+      this.#checkConnection()
+      reply = await this.#mget(...keys)
+    }
+    if (!Array.isArray(reply)) throw new TypeError('Unexpected reply from Redis')
+    return reply
   }
 
   #checkConnection(): void {
@@ -261,6 +249,26 @@ export class RedisTokenStore implements TokenStore {
   }
 }
 
-function ttlFrom(expiresAt: number): number {
-  return Math.max(1, Math.ceil(expiresAt - Date.now()))
+/**
+ * The creation time and subject of an active session mark (`f:<sid>` = `a:<created>:<sub>`), else undefined. An
+ * active mark lives exactly as long as the session's newest token, never past the session's end.
+ */
+function activeMark(state: unknown): { readonly createdAt: number; readonly sub: string } | undefined {
+  if (typeof state !== 'string' || !state.startsWith('a:')) return undefined
+  const colon = state.indexOf(':', 2)
+  if (colon === -1) return undefined
+  return { createdAt: Number(state.slice(2, colon)), sub: state.slice(colon + 1) }
+}
+
+/** The record of a `rotated` / `graced` reply: status, sid, sub, claims, created, expiry, session end, metadata. */
+function recordOf(reply: readonly string[]): RefreshTokenRecord {
+  return {
+    family: reply[1]!,
+    sub: reply[2]!,
+    claims: JSON.parse(reply[3]!) as Record<string, unknown>,
+    familyIssuedAt: Number(reply[4]),
+    expiresAt: Number(reply[5]),
+    sessionExpiresAt: Number(reply[6]),
+    metadata: JSON.parse(reply[7]!) as KeelSessionMetadata,
+  }
 }

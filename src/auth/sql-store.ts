@@ -1,12 +1,21 @@
 // A TokenStore in PostgreSQL (node-postgres `Pool`/`Client`, PGlite: anything with `query(text, params)`). Every
 // method is one parameterized statement, so it needs no transaction of its own and works on a pool: `rotate`
-// locks the token's row and its family's row (`for update`) and decides in the same statement, so concurrent
-// rotations of one token on any number of instances queue on that lock and exactly one sees it unused. Times are
-// ms since the epoch in `double precision` columns (fractional ms kept). Expired rows are deleted a few at a time
-// by the writes themselves (`sweepEvery`), so the tables stay bounded without a scheduler.
+// locks the token's row and its session's row (`for update`) and decides in the same statement, so concurrent
+// rotations of one token on any number of instances queue on that lock: exactly one sees it unused, and with a
+// grace window the others see the successor it sealed. Times are ms since the epoch in `double precision`
+// columns (fractional ms kept). Expired rows are deleted a few at a time by the writes themselves
+// (`sweepEvery`), so the tables stay bounded without a scheduler.
 import { optionsReader } from '../internal/options.js'
-import { NotBeforeCache } from './not-before-cache.js'
-import type { RefreshTokenRecord, RotateResult, TokenStore } from './token-store.js'
+import { RevocationCache } from './revocation-cache.js'
+import { sqlStatements } from './sql-statements.js'
+import type {
+  KeelSession,
+  KeelSessionMetadata,
+  RefreshTokenRecord,
+  RotateRequest,
+  RotateResult,
+  TokenStore,
+} from './token-store.js'
 
 /**
  * The part of a PostgreSQL client {@link SqlTokenStore} uses. A `pg` `Pool` or `Client` and a PGlite instance
@@ -20,14 +29,17 @@ export interface SqlQueryable {
 export interface SqlTokenStoreOptions {
   /** Schema of the tables; unset, they are found through the `search_path`. @default undefined */
   schema?: string
-  /** Prefix of the three table names (`<prefix>tokens`, `<prefix>families`, `<prefix>subjects`). @default 'keel_auth_' */
+  /**
+   * Prefix of the three table names (`<prefix>sessions`, `<prefix>refresh_tokens`, `<prefix>subjects`).
+   * @default 'keel_auth_'
+   */
   tablePrefix?: string
   /**
-   * How long (ms or a string) `authenticate` may answer a subject's not-before time from a local cache instead of
-   * a query; see `RedisTokenStore`. `0` queries on every authenticated request.
+   * How long (ms or a string) `authenticate` may answer its revocation check (not-before time, session state)
+   * from a local cache instead of a query; see `RedisTokenStore`. `0` queries on every authenticated request.
    * @default 0
    */
-  notBeforeCacheTtl?: number | string
+  revocationCacheTtl?: number | string
   /**
    * Every this many writes (`save`, `revokeSubject`), the write first deletes up to 500 expired rows per table.
    * `0` never does: then call `store.deleteExpired()` on a schedule yourself.
@@ -38,12 +50,13 @@ export interface SqlTokenStoreOptions {
 
 const read = optionsReader('auth', 'KEEL_ERR_AUTH_INVALID_STORE')
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,49}$/
-const KNOWN = ['schema', 'tablePrefix', 'notBeforeCacheTtl', 'sweepEvery']
+const KNOWN = ['schema', 'tablePrefix', 'revocationCacheTtl', 'sweepEvery']
 const SWEEP_LIMIT = 500
 
-interface Tables {
+/** The quoted names of the store's tables. */
+export interface Tables {
+  readonly sessions: string
   readonly tokens: string
-  readonly families: string
   readonly subjects: string
   readonly prefix: string
 }
@@ -54,28 +67,35 @@ function tables(options: SqlTokenStoreOptions, where: string): Tables {
   const schema = read.optionalString(`${where}.schema`, o.schema, { pattern: IDENTIFIER, fix })
   const prefix = read.string(`${where}.tablePrefix`, o.tablePrefix, 'keel_auth_', { pattern: IDENTIFIER, fix })
   const name = (table: string) => (schema === undefined ? `"${prefix}${table}"` : `"${schema}"."${prefix}${table}"`)
-  return { tokens: name('tokens'), families: name('families'), subjects: name('subjects'), prefix }
+  return { sessions: name('sessions'), tokens: name('refresh_tokens'), subjects: name('subjects'), prefix }
 }
 
 function migrationStatements(t: Tables): string[] {
   return [
-    `create table if not exists ${t.families} (
+    `create table if not exists ${t.sessions} (
   id text primary key check (char_length(id) <= 128),
-  revoked boolean not null default false,
-  expires_at double precision not null
-)`,
-    `create index if not exists "${t.prefix}families_expires_at" on ${t.families} (expires_at)`,
-    `create table if not exists ${t.tokens} (
-  hash text primary key check (char_length(hash) <= 128),
-  family text not null references ${t.families} (id) on delete cascade,
   sub text not null check (char_length(sub) <= 1024),
   claims jsonb not null check (octet_length(claims::text) <= 8192),
-  family_issued_at double precision not null,
+  metadata jsonb not null check (octet_length(metadata::text) <= 2048),
+  created_at double precision not null,
+  last_used_at double precision not null,
+  session_expires_at double precision not null,
   expires_at double precision not null,
-  used boolean not null default false
+  revoked boolean not null default false
 )`,
-    `create index if not exists "${t.prefix}tokens_expires_at" on ${t.tokens} (expires_at)`,
-    `create index if not exists "${t.prefix}tokens_family" on ${t.tokens} (family)`,
+    `create index if not exists "${t.prefix}sessions_sub" on ${t.sessions} (sub)`,
+    `create index if not exists "${t.prefix}sessions_expires_at" on ${t.sessions} (expires_at)`,
+    `create table if not exists ${t.tokens} (
+  hash text primary key check (char_length(hash) <= 128),
+  session_id text not null references ${t.sessions} (id) on delete cascade,
+  expires_at double precision not null,
+  used boolean not null default false,
+  grace_until double precision,
+  sealed_next text check (char_length(sealed_next) <= 256),
+  next_expires_at double precision
+)`,
+    `create index if not exists "${t.prefix}refresh_tokens_expires_at" on ${t.tokens} (expires_at)`,
+    `create index if not exists "${t.prefix}refresh_tokens_session_id" on ${t.tokens} (session_id)`,
     `create table if not exists ${t.subjects} (
   sub text primary key check (char_length(sub) <= 1024),
   not_before double precision not null,
@@ -95,14 +115,26 @@ export function sqlTokenStoreMigration(options: SqlTokenStoreOptions = {}): stri
   return `${migrationStatements(tables(options, 'sqlTokenStoreMigration')).join(';\n\n')};\n`
 }
 
-interface RotateRow {
-  status: 'rotated' | 'reused' | 'revoked' | 'expired'
-  family: string
+interface RecordRow {
+  status: 'rotated' | 'graced' | 'reused' | 'revoked' | 'expired'
+  session_id: string
   sub: string
   claims: Record<string, unknown>
-  family_issued_at: number
+  metadata: KeelSessionMetadata
+  created_at: number
   expires_at: number
+  session_expires_at: number
+  sealed_next: string | null
+  next_expires_at: number | null
   revoked_family: boolean
+}
+
+interface SessionRow {
+  id: string
+  created_at: number
+  last_used_at: number
+  session_expires_at: number
+  metadata: KeelSessionMetadata
 }
 
 /**
@@ -119,9 +151,9 @@ interface RotateRow {
 export class SqlTokenStore implements TokenStore {
   readonly #db: SqlQueryable
   readonly #tables: Tables
-  readonly #notBefore: NotBeforeCache
+  readonly #cache: RevocationCache
   readonly #sweepEvery: number
-  readonly #sql: Readonly<Record<'save' | 'rotate' | 'revokeFamily' | 'revokeSubject' | 'getNotBefore', string>>
+  readonly #sql: ReturnType<typeof sqlStatements>
   #writes = 0
 
   constructor(db: SqlQueryable, options: SqlTokenStoreOptions = {}) {
@@ -135,58 +167,11 @@ export class SqlTokenStore implements TokenStore {
     const t = tables(options, 'SqlTokenStore')
     this.#db = db
     this.#tables = t
-    this.#notBefore = new NotBeforeCache(
-      read.duration('SqlTokenStore.notBeforeCacheTtl', options.notBeforeCacheTtl, 0, { min: 0 }),
+    this.#cache = new RevocationCache(
+      read.duration('SqlTokenStore.revocationCacheTtl', options.revocationCacheTtl, 0, { min: 0 }),
     )
     this.#sweepEvery = read.integer('SqlTokenStore.sweepEvery', options.sweepEvery, 100, { min: 0 })
-    this.#sql = {
-      save: `with family as (
-  insert into ${t.families} as fam (id, expires_at) values ($2::text, $6::double precision)
-  on conflict (id) do update set expires_at = greatest(fam.expires_at, excluded.expires_at)
-)
-insert into ${t.tokens} (hash, family, sub, claims, family_issued_at, expires_at)
-values ($1::text, $2::text, $3::text, $4::jsonb, $5::double precision, $6::double precision)`,
-      // The order of the checks is the contract's: used → revoked → expired → rotate.
-      rotate: `with token as (
-  select t.family, t.sub, t.claims, t.family_issued_at, t.expires_at, t.used, f.revoked, n.not_before
-  from ${t.tokens} t
-  join ${t.families} f on f.id = t.family
-  left join ${t.subjects} n on n.sub = t.sub and n.expires_at > $3::double precision
-  where t.hash = $1::text
-  for update of t, f
-), decision as (
-  select token.*, case
-    when used then 'reused'
-    when revoked or family_issued_at < coalesce(not_before, '-infinity'::double precision) then 'revoked'
-    when expires_at <= $3::double precision then 'expired'
-    else 'rotated'
-  end as status
-  from token
-), mark_used as (
-  update ${t.tokens} set used = true
-  where hash = $1::text and exists (select 1 from decision where status = 'rotated')
-), next_token as (
-  insert into ${t.tokens} (hash, family, sub, claims, family_issued_at, expires_at)
-  select $2::text, family, sub, claims, family_issued_at, $4::double precision from decision where status = 'rotated'
-), extended as (
-  update ${t.families} as fam set expires_at = greatest(fam.expires_at, $4::double precision)
-  where fam.id = (select family from decision where status = 'rotated')
-), revoked as (
-  update ${t.families} as fam set revoked = true
-  where fam.id = (select family from decision where status = 'reused') and not fam.revoked
-  returning fam.id
-)
-select status, family, sub, claims, family_issued_at, expires_at, exists (select 1 from revoked) as revoked_family
-from decision`,
-      revokeFamily: `update ${t.families} as fam set revoked = true
-where fam.id = (select t.family from ${t.tokens} t where t.hash = $1::text and ($2::text is null or t.sub = $2::text))
-returning fam.id`,
-      revokeSubject: `insert into ${t.subjects} as s (sub, not_before, expires_at)
-values ($1::text, $2::double precision, $3::double precision)
-on conflict (sub) do update set not_before = greatest(s.not_before, excluded.not_before),
-  expires_at = greatest(s.expires_at, excluded.expires_at)`,
-      getNotBefore: `select not_before from ${t.subjects} where sub = $1::text and expires_at > $2::double precision`,
-    }
+    this.#sql = sqlStatements(t)
   }
 
   /** Creates the tables when they do not exist yet (the statements of {@link sqlTokenStoreMigration}). */
@@ -196,12 +181,12 @@ on conflict (sub) do update set not_before = greatest(s.not_before, excluded.not
 
   /** Deletes up to `limit` expired rows per table; resolves how many went. Writes call it every `sweepEvery`. */
   async deleteExpired(limit = SWEEP_LIMIT): Promise<number> {
-    const { tokens, families, subjects } = this.#tables
+    const { tokens, sessions, subjects } = this.#tables
     const now = Date.now()
     let deleted = 0
     for (const [table, key] of [
       [tokens, 'hash'],
-      [families, 'id'],
+      [sessions, 'id'],
       [subjects, 'sub'],
     ] as const) {
       const { rows } = await this.#db.query(
@@ -222,45 +207,83 @@ on conflict (sub) do update set not_before = greatest(s.not_before, excluded.not
       record.family,
       record.sub,
       JSON.stringify(record.claims),
+      JSON.stringify(record.metadata),
       record.familyIssuedAt,
-      record.expiresAt,
+      Math.min(record.expiresAt, record.sessionExpiresAt),
+      record.sessionExpiresAt,
     ])
   }
 
-  async rotate(hash: string, nextHash: string, now: number, nextExpiresAt: number): Promise<RotateResult> {
-    const { rows } = await this.#db.query(this.#sql.rotate, [hash, nextHash, now, nextExpiresAt])
-    const row = rows[0] as RotateRow | undefined
+  async rotate(request: RotateRequest): Promise<RotateResult> {
+    const { hash, nextHash, now, nextExpiresAt, grace } = request
+    const { rows } = await this.#db.query(this.#sql.rotate, [
+      hash,
+      nextHash,
+      now,
+      nextExpiresAt,
+      grace?.sealedNext ?? null,
+      grace?.until ?? null,
+    ])
+    const row = rows[0] as RecordRow | undefined
     if (row === undefined) return { status: 'unknown' }
-    if (row.status === 'reused') {
-      return { status: 'reused', family: row.family, sub: row.sub, revokedFamily: row.revoked_family }
-    }
-    if (row.status !== 'rotated') return { status: row.status }
-    return {
-      status: 'rotated',
-      record: {
-        family: row.family,
-        sub: row.sub,
-        claims: row.claims,
-        familyIssuedAt: Number(row.family_issued_at),
-        expiresAt: Number(row.expires_at),
-      },
+    switch (row.status) {
+      case 'rotated':
+        return { status: 'rotated', record: recordOf(row) }
+      case 'graced':
+        return {
+          status: 'graced',
+          record: recordOf(row),
+          sealedNext: String(row.sealed_next),
+          nextExpiresAt: Number(row.next_expires_at),
+        }
+      case 'reused':
+        this.#cache.rememberSession(row.session_id, false, Date.now())
+        return { status: 'reused', family: row.session_id, sub: row.sub, revokedFamily: row.revoked_family }
+      default:
+        return { status: row.status }
     }
   }
 
   async revokeFamily(hash: string, sub?: string): Promise<boolean> {
     const { rows } = await this.#db.query(this.#sql.revokeFamily, [hash, sub ?? null])
+    const row = rows[0] as { id: string } | undefined
+    if (row !== undefined) this.#cache.rememberSession(row.id, false, Date.now())
+    return row !== undefined
+  }
+
+  async revokeSession(sub: string, sid: string, now: number): Promise<boolean> {
+    const { rows } = await this.#db.query(this.#sql.revokeSession, [sub, sid, now])
+    if (rows.length > 0) this.#cache.rememberSession(sid, false, Date.now())
     return rows.length > 0
+  }
+
+  async listSessions(sub: string, now: number, limit: number): Promise<KeelSession[]> {
+    const { rows } = await this.#db.query(this.#sql.listSessions, [sub, now, limit])
+    return (rows as SessionRow[]).map((row) => ({
+      id: row.id,
+      createdAt: Number(row.created_at),
+      lastUsedAt: Number(row.last_used_at),
+      expiresAt: Number(row.session_expires_at),
+      metadata: row.metadata,
+    }))
   }
 
   async revokeSubject(sub: string, notBefore: number, ttlMs: number): Promise<void> {
     await this.#sweepSometimes()
     await this.#db.query(this.#sql.revokeSubject, [sub, notBefore, Date.now() + ttlMs])
-    this.#notBefore.remember(sub, notBefore, Date.now())
+    this.#cache.rememberNotBefore(sub, notBefore, Date.now())
   }
 
   getNotBefore(sub: string): number | undefined | Promise<number | undefined> {
-    const cached = this.#notBefore.get(sub, Date.now())
+    const cached = this.#cache.notBefore(sub, Date.now())
     return cached === null ? this.#fetchNotBefore(sub) : cached
+  }
+
+  checkSession(sub: string, sid: string, issuedAt: number, now: number): boolean | Promise<boolean> {
+    const notBefore = this.#cache.notBefore(sub, now)
+    const live = this.#cache.session(sid, now)
+    if (notBefore === null || live === null) return this.#fetchSession(sub, sid, issuedAt, now)
+    return live && (notBefore === undefined || issuedAt >= notBefore)
   }
 
   async ping(): Promise<void> {
@@ -272,12 +295,37 @@ on conflict (sub) do update set not_before = greatest(s.not_before, excluded.not
     const { rows } = await this.#db.query(this.#sql.getNotBefore, [sub, fetchedAt])
     const row = rows[0] as { not_before: number } | undefined
     const value = row === undefined ? undefined : Number(row.not_before)
-    this.#notBefore.remember(sub, value, fetchedAt)
+    this.#cache.rememberNotBefore(sub, value, fetchedAt)
     return value
+  }
+
+  async #fetchSession(sub: string, sid: string, issuedAt: number, now: number): Promise<boolean> {
+    const fetchedAt = Date.now()
+    const { rows } = await this.#db.query(this.#sql.checkSession, [sub, sid, now])
+    const row = rows[0] as { not_before: number | null; sub: string | null; live: boolean } | undefined
+    // A session of another subject is no answer about this token's session: not cached.
+    if (row?.sub != null && row.sub !== sub) return false
+    const live = row?.live === true
+    const notBefore = row?.not_before == null ? undefined : Number(row.not_before)
+    this.#cache.rememberNotBefore(sub, notBefore, fetchedAt)
+    this.#cache.rememberSession(sid, live, fetchedAt)
+    return live && (notBefore === undefined || issuedAt >= notBefore)
   }
 
   async #sweepSometimes(): Promise<void> {
     if (this.#sweepEvery === 0 || ++this.#writes % this.#sweepEvery !== 0) return
     await this.deleteExpired()
+  }
+}
+
+function recordOf(row: RecordRow): RefreshTokenRecord {
+  return {
+    family: row.session_id,
+    sub: row.sub,
+    claims: row.claims,
+    familyIssuedAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    sessionExpiresAt: Number(row.session_expires_at),
+    metadata: row.metadata,
   }
 }

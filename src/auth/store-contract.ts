@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import type { RefreshTokenRecord, TokenStore } from './token-store.js'
+import { randomUUID } from 'node:crypto'
+import { contractRecord, hour, randomHash, rotation } from './store-contract-fixtures.js'
+import { sessionContract } from './store-contract-sessions.js'
+import type { TokenStore } from './token-store.js'
 
 /**
  * The test functions {@link runTokenStoreContract} registers its suite with. vitest, jest and `node:test`
@@ -18,28 +20,12 @@ export interface TokenStoreContractApi {
   after?(fn: () => Promise<void>): unknown
 }
 
-const hour = 3_600_000
-
-function randomHash(): string {
-  return createHash('sha256').update(randomBytes(32)).digest('base64url')
-}
-
-function record(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
-  const now = Date.now()
-  return {
-    family: randomUUID(),
-    sub: `user-${randomUUID()}`,
-    claims: { roles: ['member'], tenant: 't1' },
-    familyIssuedAt: now,
-    expiresAt: now + hour,
-    ...overrides,
-  }
-}
-
 /**
  * Registers the {@link TokenStore} contract as a test suite: rotation, reuse detection, concurrent
- * rotation, expiry, family and subject revocation, in the order `rotate` must check them. Run it against
- * your own store with any test runner that has `describe`/`it`; assertions use `node:assert/strict`.
+ * rotation, expiry, family and subject revocation, in the order `rotate` must check them; then sessions
+ * (listing, ending, absolute lifetime, the session check of session-bound access tokens) and the grace window
+ * (concurrent repeats answered with one successor). Run it against your own store with any test runner that has
+ * `describe`/`it`; assertions use `node:assert/strict`.
  *
  * Every test uses fresh random hashes, families and subjects, so one store (even one shared database or
  * Redis prefix) serves the whole suite; it is made on the first test.
@@ -83,54 +69,53 @@ export function runTokenStoreContract(
     it('should rotate an active token and return its record', async () => {
       const store = await storeUnderTest()
       const first = randomHash()
-      const saved = record()
+      const saved = contractRecord()
       await store.save(first, saved)
-      const result = await store.rotate(first, randomHash(), Date.now(), Date.now() + hour)
-      assert.deepEqual(result, { status: 'rotated', record: saved })
+      assert.deepEqual(await store.rotate(rotation(first)), { status: 'rotated', record: saved })
     })
 
-    it('should carry family, subject, claims and family time into the rotated token', async () => {
+    it('should carry family, subject, claims, session and metadata into the rotated token', async () => {
       const store = await storeUnderTest()
-      const [first, second, third] = [randomHash(), randomHash(), randomHash()]
-      const saved = record()
+      const [first, second] = [randomHash(), randomHash()]
+      const saved = contractRecord()
       await store.save(first, saved)
-      const nextExpiry = Date.now() + 2 * hour
-      await store.rotate(first, second, Date.now(), nextExpiry)
-      const result = await store.rotate(second, third, Date.now(), Date.now() + hour)
-      assert.deepEqual(result, { status: 'rotated', record: { ...saved, expiresAt: nextExpiry } })
+      const nextExpiry = Date.now() + 0.5 * hour
+      await store.rotate(rotation(first, second, Date.now(), nextExpiry))
+      assert.deepEqual(await store.rotate(rotation(second)), {
+        status: 'rotated',
+        record: { ...saved, expiresAt: nextExpiry },
+      })
     })
 
     it('should answer unknown for a token never saved', async () => {
       const store = await storeUnderTest()
-      assert.deepEqual(await store.rotate(randomHash(), randomHash(), Date.now(), Date.now() + hour), {
-        status: 'unknown',
-      })
+      assert.deepEqual(await store.rotate(rotation(randomHash())), { status: 'unknown' })
     })
 
     it('should detect reuse of a rotated token and revoke its whole family', async () => {
       const store = await storeUnderTest()
       const [first, second] = [randomHash(), randomHash()]
-      const saved = record()
+      const saved = contractRecord()
       await store.save(first, saved)
-      await store.rotate(first, second, Date.now(), Date.now() + hour)
-      assert.deepEqual(await store.rotate(first, randomHash(), Date.now(), Date.now() + hour), {
+      await store.rotate(rotation(first, second))
+      assert.deepEqual(await store.rotate(rotation(first)), {
         status: 'reused',
         family: saved.family,
         sub: saved.sub,
         revokedFamily: true,
       })
       // The legitimate holder of the newest token is logged out too.
-      assert.deepEqual(await store.rotate(second, randomHash(), Date.now(), Date.now() + hour), { status: 'revoked' })
+      assert.deepEqual(await store.rotate(rotation(second)), { status: 'revoked' })
     })
 
     it('should keep reporting reuse when the rotated token is replayed again, without revoking twice', async () => {
       const store = await storeUnderTest()
       const first = randomHash()
-      const saved = record()
+      const saved = contractRecord()
       await store.save(first, saved)
-      await store.rotate(first, randomHash(), Date.now(), Date.now() + hour)
-      await store.rotate(first, randomHash(), Date.now(), Date.now() + hour)
-      assert.deepEqual(await store.rotate(first, randomHash(), Date.now(), Date.now() + hour), {
+      await store.rotate(rotation(first))
+      await store.rotate(rotation(first))
+      assert.deepEqual(await store.rotate(rotation(first)), {
         status: 'reused',
         family: saved.family,
         sub: saved.sub,
@@ -142,32 +127,26 @@ export function runTokenStoreContract(
       const store = await storeUnderTest()
       const sub = `user-${randomUUID()}`
       const [a, b] = [randomHash(), randomHash()]
-      await store.save(a, record({ sub }))
-      await store.save(b, record({ sub }))
-      await store.rotate(a, randomHash(), Date.now(), Date.now() + hour)
-      await store.rotate(a, randomHash(), Date.now(), Date.now() + hour)
-      assert.equal((await store.rotate(b, randomHash(), Date.now(), Date.now() + hour)).status, 'rotated')
+      await store.save(a, contractRecord({ sub }))
+      await store.save(b, contractRecord({ sub }))
+      await store.rotate(rotation(a))
+      await store.rotate(rotation(a))
+      assert.equal((await store.rotate(rotation(b))).status, 'rotated')
     })
 
     it('should let exactly one of two concurrent rotations win', async () => {
       const store = await storeUnderTest()
       const first = randomHash()
-      await store.save(first, record())
-      const results = await Promise.all([
-        store.rotate(first, randomHash(), Date.now(), Date.now() + hour),
-        store.rotate(first, randomHash(), Date.now(), Date.now() + hour),
-      ])
-      const statuses = results.map((result) => result.status).sort()
-      assert.deepEqual(statuses, ['reused', 'rotated'])
+      await store.save(first, contractRecord())
+      const results = await Promise.all([store.rotate(rotation(first)), store.rotate(rotation(first))])
+      assert.deepEqual(results.map((result) => result.status).sort(), ['reused', 'rotated'])
     })
 
     it('should let exactly one of ten concurrent rotations win, and report the family revoked once', async () => {
       const store = await storeUnderTest()
       const first = randomHash()
-      await store.save(first, record())
-      const results = await Promise.all(
-        Array.from({ length: 10 }, () => store.rotate(first, randomHash(), Date.now(), Date.now() + hour)),
-      )
+      await store.save(first, contractRecord())
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.rotate(rotation(first))))
       assert.equal(results.filter((result) => result.status === 'rotated').length, 1)
       const reused = results.filter((result) => result.status === 'reused')
       assert.equal(reused.length, 9)
@@ -177,20 +156,18 @@ export function runTokenStoreContract(
     it('should answer expired for a token past expiresAt', async () => {
       const store = await storeUnderTest()
       const first = randomHash()
-      const saved = record()
+      const saved = contractRecord()
       await store.save(first, saved)
-      assert.deepEqual(await store.rotate(first, randomHash(), saved.expiresAt, saved.expiresAt + hour), {
-        status: 'expired',
-      })
+      assert.deepEqual(await store.rotate(rotation(first, randomHash(), saved.expiresAt)), { status: 'expired' })
     })
 
     it('should revoke the family of a token', async () => {
       const store = await storeUnderTest()
       const [first, second] = [randomHash(), randomHash()]
-      await store.save(first, record())
-      await store.rotate(first, second, Date.now(), Date.now() + hour)
+      await store.save(first, contractRecord())
+      await store.rotate(rotation(first, second))
       assert.equal(await store.revokeFamily(second), true)
-      assert.deepEqual(await store.rotate(second, randomHash(), Date.now(), Date.now() + hour), { status: 'revoked' })
+      assert.deepEqual(await store.rotate(rotation(second)), { status: 'revoked' })
     })
 
     it('should answer false when revoking an unknown token', async () => {
@@ -202,13 +179,13 @@ export function runTokenStoreContract(
     it('should revoke a family for its own subject only when a subject is given', async () => {
       const store = await storeUnderTest()
       const first = randomHash()
-      const saved = record()
+      const saved = contractRecord()
       await store.save(first, saved)
       assert.equal(await store.revokeFamily(first, `user-${randomUUID()}`), false)
       const second = randomHash()
-      assert.equal((await store.rotate(first, second, Date.now(), Date.now() + hour)).status, 'rotated')
+      assert.equal((await store.rotate(rotation(first, second))).status, 'rotated')
       assert.equal(await store.revokeFamily(second, saved.sub), true)
-      assert.deepEqual(await store.rotate(second, randomHash(), Date.now(), Date.now() + hour), { status: 'revoked' })
+      assert.deepEqual(await store.rotate(rotation(second)), { status: 'revoked' })
     })
 
     it('should answer ping when it has one', async () => {
@@ -221,11 +198,11 @@ export function runTokenStoreContract(
       const sub = `user-${randomUUID()}`
       const now = Date.now()
       const [before, after] = [randomHash(), randomHash()]
-      await store.save(before, record({ sub, familyIssuedAt: now - 1 }))
-      await store.save(after, record({ sub, familyIssuedAt: now + 0.5 }))
+      await store.save(before, contractRecord({ sub, familyIssuedAt: now - 1 }))
+      await store.save(after, contractRecord({ sub, familyIssuedAt: now + 0.5 }))
       await store.revokeSubject(sub, now, hour)
-      assert.deepEqual(await store.rotate(before, randomHash(), Date.now(), Date.now() + hour), { status: 'revoked' })
-      assert.equal((await store.rotate(after, randomHash(), Date.now(), Date.now() + hour)).status, 'rotated')
+      assert.deepEqual(await store.rotate(rotation(before)), { status: 'revoked' })
+      assert.equal((await store.rotate(rotation(after))).status, 'rotated')
     })
 
     it('should return the subject not-before time, with fractional ms', async () => {
@@ -252,5 +229,7 @@ export function runTokenStoreContract(
       await store.revokeSubject(`user-${randomUUID()}`, Date.now(), hour)
       assert.equal(await store.getNotBefore(other), undefined)
     })
+
+    sessionContract(it, storeUnderTest)
   })
 }

@@ -5,10 +5,10 @@
 // promise on the hot path.
 import type { FastifyBaseLogger } from 'fastify'
 import type { HttpError } from '../errors/index.js'
-import type { RefreshTokenRecord, RotateResult, TokenStore } from './token-store.js'
+import type { KeelSession, RefreshTokenRecord, RotateRequest, RotateResult, TokenStore } from './token-store.js'
 
 const REPORT_INTERVAL_MS = 60_000
-const ROTATE_STATUSES: ReadonlySet<unknown> = new Set(['rotated', 'reused', 'revoked', 'expired', 'unknown'])
+const ROTATE_STATUSES: ReadonlySet<unknown> = new Set(['rotated', 'graced', 'reused', 'revoked', 'expired', 'unknown'])
 
 type Check<T> = (value: unknown) => value is T
 
@@ -17,12 +17,7 @@ const isNotBefore = (value: unknown): value is number | undefined | null =>
 const isAnything = (_value: unknown): _value is undefined => true
 const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean'
 
-function isRotateResult(value: unknown): value is RotateResult {
-  if (typeof value !== 'object' || value === null) return false
-  const result = value as { status?: unknown; record?: Partial<RefreshTokenRecord> }
-  if (!ROTATE_STATUSES.has(result.status)) return false
-  if (result.status !== 'rotated') return true
-  const record = result.record
+function isRecord(record: Partial<RefreshTokenRecord> | undefined): boolean {
   return (
     typeof record === 'object' &&
     record !== null &&
@@ -30,7 +25,41 @@ function isRotateResult(value: unknown): value is RotateResult {
     typeof record.family === 'string' &&
     typeof record.claims === 'object' &&
     record.claims !== null &&
-    typeof record.familyIssuedAt === 'number'
+    typeof record.familyIssuedAt === 'number' &&
+    typeof record.sessionExpiresAt === 'number'
+  )
+}
+
+function isRotateResult(value: unknown): value is RotateResult {
+  if (typeof value !== 'object' || value === null) return false
+  const result = value as {
+    status?: unknown
+    record?: Partial<RefreshTokenRecord>
+    sealedNext?: unknown
+    nextExpiresAt?: unknown
+  }
+  if (!ROTATE_STATUSES.has(result.status)) return false
+  if (result.status === 'rotated') return isRecord(result.record)
+  if (result.status === 'graced') {
+    return isRecord(result.record) && typeof result.sealedNext === 'string' && typeof result.nextExpiresAt === 'number'
+  }
+  return true
+}
+
+function isSessionList(value: unknown): value is KeelSession[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (session: Partial<KeelSession> | null) =>
+        typeof session === 'object' &&
+        session !== null &&
+        typeof session.id === 'string' &&
+        typeof session.createdAt === 'number' &&
+        typeof session.lastUsedAt === 'number' &&
+        typeof session.expiresAt === 'number' &&
+        typeof session.metadata === 'object' &&
+        session.metadata !== null,
+    )
   )
 }
 
@@ -61,12 +90,20 @@ export class GuardedStore {
     return this.#call('save', () => this.#store.save(hash, record), isAnything)
   }
 
-  rotate(hash: string, nextHash: string, now: number, nextExpiresAt: number): Promise<RotateResult> {
-    return this.#call('rotate', () => this.#store.rotate(hash, nextHash, now, nextExpiresAt), isRotateResult)
+  rotate(request: RotateRequest): Promise<RotateResult> {
+    return this.#call('rotate', () => this.#store.rotate(request), isRotateResult)
   }
 
   revokeFamily(hash: string, sub: string | undefined): Promise<boolean> {
     return this.#call('revokeFamily', () => this.#store.revokeFamily(hash, sub), isBoolean)
+  }
+
+  revokeSession(sub: string, sid: string, now: number): Promise<boolean> {
+    return this.#call('revokeSession', () => this.#store.revokeSession(sub, sid, now), isBoolean)
+  }
+
+  listSessions(sub: string, now: number, limit: number): Promise<KeelSession[]> {
+    return this.#call('listSessions', () => this.#store.listSessions(sub, now, limit), isSessionList)
   }
 
   revokeSubject(sub: string, notBefore: number, ttlMs: number): Promise<void> {
@@ -74,10 +111,11 @@ export class GuardedStore {
   }
 
   /**
-   * The subject's not-before time (`undefined` or `null`: none); synchronous when the store answers
-   * synchronously, so `authenticate` awaits nothing with MemoryTokenStore.
+   * Whether a token issued at `issuedAt` is refused by its subject's not-before time (`revokeAll`). Synchronous
+   * when the store answers synchronously, so `authenticate` awaits nothing with MemoryTokenStore; otherwise the
+   * one bounded promise resolves to the answer itself.
    */
-  getNotBefore(sub: string): number | undefined | null | Promise<number | undefined | null> {
+  refusesIssuedAt(sub: string, issuedAt: number): boolean | Promise<boolean> {
     let answer: unknown
     try {
       answer = this.#store.getNotBefore(sub)
@@ -86,9 +124,32 @@ export class GuardedStore {
     }
     if (answer === undefined || typeof answer === 'number') {
       if (this.#failing) this.#answered()
-      return answer
+      return answer !== undefined && !(issuedAt >= answer)
     }
-    return this.#bounded('getNotBefore', answer, isNotBefore)
+    return this.#bounded(
+      'getNotBefore',
+      answer,
+      isNotBefore,
+      (notBefore) => notBefore != null && !(issuedAt >= notBefore),
+    )
+  }
+
+  /**
+   * Whether an access token of session `sid` issued at `issuedAt` is refused (the session ended, or `revokeAll`);
+   * synchronous when the store answers synchronously, like {@link GuardedStore.refusesIssuedAt}.
+   */
+  refusesSession(sub: string, sid: string, issuedAt: number, now: number): boolean | Promise<boolean> {
+    let answer: unknown
+    try {
+      answer = this.#store.checkSession(sub, sid, issuedAt, now)
+    } catch (error) {
+      throw this.#failed('checkSession', error)
+    }
+    if (typeof answer === 'boolean') {
+      if (this.#failing) this.#answered()
+      return !answer
+    }
+    return this.#bounded('checkSession', answer, isBoolean, (live) => !live)
   }
 
   /**
@@ -111,8 +172,9 @@ export class GuardedStore {
     return this.#bounded(operation, answer, check)
   }
 
-  #bounded<T>(operation: string, answer: unknown, check: Check<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+  /** Waits for `answer` up to the timeout, checks its shape, and resolves it (through `map`, when given). */
+  #bounded<T, R = T>(operation: string, answer: unknown, check: Check<T>, map?: (value: T) => R): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       let settled = false
       const fail = (cause: unknown) => {
         if (settled) return
@@ -128,7 +190,7 @@ export class GuardedStore {
         settled = true
         clearTimeout(timer)
         if (this.#failing) this.#answered()
-        resolve(value)
+        resolve(map === undefined ? (value as unknown as R) : map(value))
       }, fail)
     })
   }

@@ -13,6 +13,13 @@ export interface VerifiedToken {
   readonly issuedAt: number
   /** Last ms at which the token is accepted: `exp` × 1000 plus `clockTolerance`. */
   readonly expiresAt: number
+  /** The session of the token (its `sid` claim), checked with session-bound access tokens. */
+  readonly sid: string | undefined
+  /**
+   * True for tokens of keel's own keys, which `revokeAll` (the token store) can revoke; false for tokens of an
+   * identity provider (`issuers`), whose revocation is the provider's (short `exp`).
+   */
+  readonly issuedByKeel: boolean
 }
 
 /** A bounded cache of verified tokens; `size` 0 keeps nothing. */

@@ -1,23 +1,27 @@
-// `app.tokens`: issues access tokens and rotating refresh tokens, revokes them. Every store call goes through
+// `app.tokens`: starts sessions, rotates their refresh tokens, lists and ends them. Every store call goes through
 // the GuardedStore, so an outage is one 503 TOKEN_STORE_UNAVAILABLE, never a raw error.
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import type { FastifyBaseLogger } from 'fastify'
-import { ISSUED_AT_MS_CLAIM, MAX_TOKEN_LENGTH } from './authenticate.js'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { createAccessTokenSigner } from './access-token.js'
 import type { KeelAuthErrorFactory } from './errors.js'
+import { openSuccessor, sealSuccessor } from './grace.js'
 import type { KeyRing } from './keys.js'
 import type { ResolvedAuthOptions } from './options.js'
+import { createRefreshTransport } from './refresh-transport.js'
+import { sessionMetadata } from './session-metadata.js'
 import type { GuardedStore } from './store-guard.js'
-import type { RotateResult } from './token-store.js'
-import type { KeelTokenInput, KeelTokens, TokenPair } from './types.js'
+import type { RefreshTokenRecord, RotateResult } from './token-store.js'
+import type { KeelIssueOptions, KeelTokenInput, KeelTokens, TokenPair } from './types.js'
 
 const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/
-/** Claims fastify-keel owns in every access token; a user payload cannot override them. */
-const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'aud', 'iat', 'exp', 'nbf', 'jti', ISSUED_AT_MS_CLAIM])
 /** Longest `sub` accepted: user ids, URIs. Stores bound their columns to it. */
 export const MAX_SUBJECT_LENGTH = 1024
+/** Most sessions `app.tokens.sessions` lists. */
+export const MAX_LISTED_SESSIONS = 100
+const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/
 
 const FAILED_ROTATION: Readonly<
-  Record<Exclude<RotateResult['status'], 'rotated'>, Parameters<KeelAuthErrorFactory>[0]>
+  Record<Exclude<RotateResult['status'], 'rotated' | 'graced'>, Parameters<KeelAuthErrorFactory>[0]>
 > = {
   unknown: 'REFRESH_TOKEN_INVALID',
   expired: 'REFRESH_TOKEN_EXPIRED',
@@ -47,8 +51,11 @@ function checkSubject(sub: unknown, where: string): string {
   return sub
 }
 
+const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000))
+
 /** What `app.tokens` is built from. */
 export interface TokensParts {
+  readonly app: FastifyInstance
   readonly ring: KeyRing
   readonly store: GuardedStore
   readonly config: ResolvedAuthOptions
@@ -59,85 +66,87 @@ export interface TokensParts {
 /** Builds `app.tokens`. */
 export function createTokens(parts: TokensParts): KeelTokens {
   const { ring, store, config, authError, log } = parts
-  const accessTtlSeconds = Math.round(config.accessTtlMs / 1000)
-  const refreshTtlSeconds = Math.round(config.refreshTtlMs / 1000)
+  const signAccessToken = createAccessTokenSigner(ring, config.accessTtlMs)
   // Keep a subject's not-before mark while any older token could still be presented.
   const notBeforeTtlMs = Math.max(config.accessTtlMs, config.refreshTtlMs) + config.clockToleranceMs
 
-  function signAccessToken(sub: string, claims: Readonly<Record<string, unknown>>, issuedAt: number): string {
-    const payload: Record<string, unknown> = {}
-    for (const name in claims) if (!RESERVED_CLAIMS.has(name)) payload[name] = claims[name]
-    payload.sub = sub
-    const roles = claims.roles
-    // A single role stored as a string (a common database shape) becomes a one-item list.
-    payload.roles = Array.isArray(roles) ? roles : typeof roles === 'string' ? [roles] : []
-    payload.jti = randomUUID()
-    payload[ISSUED_AT_MS_CLAIM] = issuedAt
-    // fast-jwt derives `iat` and `exp` from this: the same clock as `iat_ms`.
-    payload.iat = issuedAt / 1000
-    const token = ring.sign(payload)
-    if (token.length > MAX_TOKEN_LENGTH) {
-      throw new RangeError(
-        `app.tokens: the access token would be ${token.length} characters, over the ${MAX_TOKEN_LENGTH} that authenticate accepts; keep claims small`,
-      )
-    }
-    return token
-  }
-
-  function pair(accessToken: string, refreshToken: string): TokenPair {
+  /** The pair answering a login or a rotation: a fresh access token and `refreshToken`, valid until `expiresAt`. */
+  function pair(record: RefreshTokenRecord, refreshToken: string, refreshExpiresAt: number): TokenPair {
+    const issuedAt = stamp()
+    const session = { id: record.family, expiresAt: record.sessionExpiresAt }
+    const access = signAccessToken(record.sub, record.claims, session, issuedAt)
     return {
-      accessToken,
+      accessToken: access.token,
       refreshToken,
       tokenType: 'Bearer',
-      expiresIn: accessTtlSeconds,
-      refreshTokenExpiresIn: refreshTtlSeconds,
+      expiresIn: access.expiresIn,
+      refreshTokenExpiresIn: seconds(refreshExpiresAt - issuedAt),
+      sessionId: record.family,
+      sessionExpiresIn: seconds(record.sessionExpiresAt - issuedAt),
     }
+  }
+
+  function failedRotation(result: Exclude<RotateResult, { status: 'rotated' | 'graced' }>): never {
+    // One line per family, by the call that revoked it; the other losers of a race stay quiet.
+    if (result.status === 'reused' && result.revokedFamily !== false) {
+      log.warn(
+        { event: 'keel.auth.refresh_token_reused', sub: result.sub, family: result.family },
+        'refresh token reuse detected; its family (session) is revoked',
+      )
+    }
+    throw authError(FAILED_ROTATION[result.status])
   }
 
   return {
-    async issue(user: KeelTokenInput): Promise<TokenPair> {
+    async issue(user: KeelTokenInput, options?: KeelIssueOptions): Promise<TokenPair> {
       if (typeof user !== 'object' || user === null) throw new TypeError('app.tokens.issue(user) needs an object')
       const { sub, ...claims } = user as KeelTokenInput & Record<string, unknown>
       checkSubject(sub, 'app.tokens.issue(user)')
-      const issuedAt = stamp()
-      const accessToken = signAccessToken(sub, claims, issuedAt)
-      const refreshToken = randomBytes(32).toString('base64url')
-      await store.save(hashRefreshToken(refreshToken), {
+      const metadata = sessionMetadata(options?.metadata)
+      const createdAt = stamp()
+      const sessionExpiresAt = createdAt + config.sessionMaxAgeMs
+      const record: RefreshTokenRecord = {
         family: randomUUID(),
         sub,
         claims,
-        familyIssuedAt: issuedAt,
-        expiresAt: Date.now() + config.refreshTtlMs,
-      })
-      return pair(accessToken, refreshToken)
+        familyIssuedAt: createdAt,
+        expiresAt: Math.min(createdAt + config.refreshTtlMs, sessionExpiresAt),
+        sessionExpiresAt,
+        metadata,
+      }
+      const refreshToken = randomBytes(32).toString('base64url')
+      // Signed before the session is saved, so claims too large for a token never create one.
+      const first = pair(record, refreshToken, record.expiresAt)
+      await store.save(hashRefreshToken(refreshToken), record)
+      return first
     },
 
-    async rotate(refreshToken: string): Promise<TokenPair> {
+    async rotate(refreshToken: string | undefined): Promise<TokenPair> {
       if (typeof refreshToken !== 'string' || !REFRESH_TOKEN.test(refreshToken)) {
         throw authError('REFRESH_TOKEN_INVALID')
       }
+      const hash = hashRefreshToken(refreshToken)
       const next = randomBytes(32).toString('base64url')
       const now = Date.now()
-      const result = await store.rotate(
-        hashRefreshToken(refreshToken),
-        hashRefreshToken(next),
-        now,
-        now + config.refreshTtlMs,
-      )
+      const grace =
+        config.graceWindowMs === 0
+          ? undefined
+          : { sealedNext: sealSuccessor(refreshToken, hash, next), until: now + config.graceWindowMs }
+      const nextExpiresAt = now + config.refreshTtlMs
+      const result = await store.rotate({ hash, nextHash: hashRefreshToken(next), now, nextExpiresAt, grace })
       if (result.status === 'rotated') {
-        return pair(signAccessToken(result.record.sub, result.record.claims, stamp()), next)
+        return pair(result.record, next, Math.min(nextExpiresAt, result.record.sessionExpiresAt))
       }
-      // One line per family, by the call that revoked it; the other losers of a race stay quiet.
-      if (result.status === 'reused' && result.revokedFamily !== false) {
-        log.warn(
-          { event: 'keel.auth.refresh_token_reused', sub: result.sub, family: result.family },
-          'refresh token reuse detected; its family (session) is revoked',
-        )
+      if (result.status === 'graced') {
+        // The winner's successor, opened with the presented token: the same refresh token for every caller.
+        const successor = openSuccessor(refreshToken, hash, result.sealedNext)
+        if (successor === undefined) throw authError('REFRESH_TOKEN_INVALID')
+        return pair(result.record, successor, result.nextExpiresAt)
       }
-      throw authError(FAILED_ROTATION[result.status])
+      return failedRotation(result)
     },
 
-    async revoke(refreshToken: string, options?: { sub?: string }): Promise<boolean> {
+    async revoke(refreshToken: string | undefined, options?: { sub?: string }): Promise<boolean> {
       const sub =
         options?.sub === undefined ? undefined : checkSubject(options.sub, 'app.tokens.revoke(token, { sub })')
       if (typeof refreshToken !== 'string' || !REFRESH_TOKEN.test(refreshToken)) return false
@@ -149,8 +158,22 @@ export function createTokens(parts: TokensParts): KeelTokens {
       await store.revokeSubject(sub, stamp(), notBeforeTtlMs)
     },
 
+    async sessions(sub: string) {
+      checkSubject(sub, 'app.tokens.sessions(sub)')
+      return store.listSessions(sub, Date.now(), MAX_LISTED_SESSIONS)
+    },
+
+    async endSession(sub: string, sid: string): Promise<boolean> {
+      checkSubject(sub, 'app.tokens.endSession(sub, sid)')
+      // An id that no store could hold is no session of anyone's: answered without a store call.
+      if (typeof sid !== 'string' || !SESSION_ID.test(sid)) return false
+      return store.revokeSession(sub, sid, Date.now())
+    },
+
     checkStore(): Promise<void> {
       return store.check()
     },
+
+    ...createRefreshTransport(parts.app, config.refreshTransport, authError),
   }
 }

@@ -1,6 +1,16 @@
 import fastifyCors from '@fastify/cors'
 import type { FastifyInstance } from 'fastify'
+import type { KeelCorsPolicy } from './cors-policy.js'
 import type { ResolvedCors } from './options.js'
+
+const NO_CROSS_ORIGIN: KeelCorsPolicy = Object.freeze({ origins: Object.freeze(new Set<string>()), credentials: false })
+
+/** `app.corsPolicy` for the resolved CORS options (`false`: CORS off, no origin allowed). */
+export function corsPolicyOf(cors: ResolvedCors | false): KeelCorsPolicy {
+  if (cors === false) return NO_CROSS_ORIGIN
+  // A copy: a plugin holding the policy can never change what @fastify/cors allows.
+  return Object.freeze({ origins: cors.origins === '*' ? '*' : new Set(cors.origins), credentials: cors.credentials })
+}
 
 /** Whether the CORS options allow any origin at all (with none, there is nothing for `@fastify/cors` to do). */
 export function allowsAnyOrigin(cors: ResolvedCors | false): cors is ResolvedCors {

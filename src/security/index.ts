@@ -1,3 +1,4 @@
+import type { KeelCorsPolicy } from './cors-policy.js'
 import type { LimitHook } from './limiter.js'
 import type { KeelRouteSecurityConfig } from './options.js'
 import type { KeelRateLimitPolicy } from './policy-options.js'
@@ -8,6 +9,7 @@ export {
   type SecurityConfigCode,
   type SecurityErrorCode,
 } from './codes.js'
+export type { KeelCorsPolicy } from './cors-policy.js'
 export { keelHelmetDefaults } from './headers.js'
 export type { LimitHook as KeelRateLimitHook } from './limiter.js'
 export {
@@ -31,6 +33,14 @@ export type {
 } from './policy-options.js'
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * What keelSecurity's CORS allows (origins, credentials), for plugins that must agree with it: keelAuth's
+     * refresh cookie checks `Origin` against it. Read-only.
+     * @see docs/security.md#appcorspolicy
+     */
+    readonly corsPolicy: KeelCorsPolicy
+  }
   interface FastifyContextConfig {
     /** Per-route security settings of `fastify-keel/security`: looser headers, rate limits, failed-attempt limits. */
     security?: KeelRouteSecurityConfig

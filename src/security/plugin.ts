@@ -8,7 +8,7 @@ import type {
 } from 'fastify'
 import fp from 'fastify-plugin'
 import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
-import { allowsAnyOrigin, registerCors } from './cors.js'
+import { allowsAnyOrigin, corsPolicyOf, registerCors } from './cors.js'
 import { failureLimitHooks, kFailureFallback, kFailureKey } from './failure-limit.js'
 import { type FailureStore, memoryFailureStore, RedisCounters, redisFailureStore } from './failure-stores.js'
 import { keelHelmetDefaults, mergeHelmetOptions, responseHeaders, routeHeadersHook } from './headers.js'
@@ -68,6 +68,7 @@ const plugin: FastifyPluginAsync<KeelSecurityOptions> = async (app, opts) => {
   const config = resolveOptions(opts)
   assertFirstRegistration(app, config)
   app.decorate(kRegistered, true)
+  app.decorate('corsPolicy', corsPolicyOf(config.cors))
   app.decorateRequest(kFailureKey, null)
   app.decorateRequest(kFailureFallback, false)
 

@@ -28,13 +28,13 @@ describe('auth', () => {
       }
     })
 
-    it('should sign with the current key id and write iss, aud, sub, iat, exp and jti', async () => {
+    it('should sign an at+jwt with the current key id and write iss, aud, sub, sid, iat, exp and jti', async () => {
       const app = await buildApp({ accessTokenTtl: '10m' })
       try {
-        const { accessToken, expiresIn, tokenType } = await app.tokens.issue({ sub: 'u', roles: [] })
-        expect(decodeSegment(accessToken, 0)).toEqual({ alg: 'HS256', typ: 'JWT', kid: 'default' })
+        const { accessToken, expiresIn, tokenType, sessionId } = await app.tokens.issue({ sub: 'u', roles: [] })
+        expect(decodeSegment(accessToken, 0)).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: 'default' })
         const claims = decodeSegment(accessToken, 1)
-        expect(claims).toMatchObject({ iss: issuer, aud: audience, sub: 'u', roles: [] })
+        expect(claims).toMatchObject({ iss: issuer, aud: audience, sub: 'u', roles: [], sid: sessionId })
         expect((claims.exp as number) - (claims.iat as number)).toBe(600)
         expect(typeof claims.jti).toBe('string')
         expect({ expiresIn, tokenType }).toEqual({ expiresIn: 600, tokenType: 'Bearer' })

@@ -32,12 +32,18 @@ describe('auth', () => {
         'audience',
         'accessTokenTtl',
         'refreshTokenTtl',
+        'sessionMaxAge',
+        'refreshGraceWindow',
+        'accessTokens',
+        'refreshToken',
         'clockTolerance',
         'store',
         'storeTimeout',
         'jwks',
         'realm',
         'verifyCache',
+        'issuers',
+        'issuersHealthCheck',
       ]
       for (const option of options) expect(docs).toMatch(new RegExp(`### \`${option}\`\\n\\n(Required|Default )`))
     })

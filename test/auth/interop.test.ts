@@ -62,6 +62,58 @@ describe('auth', () => {
       }
     })
 
+    it.each([
+      ['at+jwt (RFC 9068)', 'at+jwt'],
+      ['application/at+jwt', 'application/at+jwt'],
+      ['AT+JWT (media types are case-insensitive)', 'AT+JWT'],
+      ['JWT (the transition: keel before at+jwt, other issuers)', 'JWT'],
+      ['jwt', 'jwt'],
+    ])('should accept typ %s', async (_name, typ) => {
+      const app = await buildApp()
+      try {
+        const token = forge({ alg: 'HS256', typ, kid: 'default' }, foreignClaims(), hsSecret)
+        expect((await app.inject({ url: '/me', headers: bearer(token) })).statusCode).toBe(200)
+      } finally {
+        await app.close()
+      }
+    })
+
+    it.each([
+      ['another kind of JWT (a DPoP proof)', 'dpop+jwt'],
+      ['a security event token', 'secevent+jwt'],
+      ['a logout token', 'logout+jwt'],
+      ['a number', 1],
+    ])('should answer 401 TOKEN_INVALID to typ %s, even correctly signed', async (_name, typ) => {
+      const app = await buildApp()
+      try {
+        for (const header of [
+          { alg: 'HS256', typ, kid: 'default' },
+          { alg: 'HS256', typ },
+        ]) {
+          const res = await app.inject({ url: '/me', headers: bearer(forge(header, foreignClaims(), hsSecret)) })
+          expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 401, code: 'TOKEN_INVALID' })
+        }
+      } finally {
+        await app.close()
+      }
+    })
+
+    it('should refuse a sid of no session here when access tokens are session-bound, and not when stateless', async () => {
+      const token = forge(hsHeader, foreignClaims({ sid: 'their-session' }), hsSecret)
+      const bound = await buildApp()
+      const stateless = await buildApp({ accessTokens: 'stateless' })
+      try {
+        const res = await bound.inject({ url: '/me', headers: bearer(token) })
+        expect({ status: res.statusCode, code: res.json().code }).toEqual({ status: 401, code: 'TOKEN_REVOKED' })
+        expect((await stateless.inject({ url: '/me', headers: bearer(token) })).statusCode).toBe(200)
+        const odd = forge(hsHeader, foreignClaims({ sid: 7 }), hsSecret)
+        expect((await stateless.inject({ url: '/me', headers: bearer(odd) })).json().code).toBe('TOKEN_INVALID')
+      } finally {
+        await bound.close()
+        await stateless.close()
+      }
+    })
+
     it('should refuse a token without kid when several keys are configured', async () => {
       const rsa = rsaKeys()
       const app = await buildApp({

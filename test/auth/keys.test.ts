@@ -1,6 +1,6 @@
 import { createPublicKey, verify as cryptoVerify, type JsonWebKey } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { type KeelAuthKey, type KeelJwtAlgorithm, keelAuth } from 'fastify-keel/auth'
+import { type KeelAuthKey, type KeelJwtAlgorithm, keelAuth, MemoryTokenStore, type TokenStore } from 'fastify-keel/auth'
 import { describe, expect, it } from 'vitest'
 import { audience, bearer, ecKeys, edKeys, hsSecret, issuer, type PemPair, rsaKeys } from './fixtures.js'
 
@@ -9,9 +9,14 @@ const ec = ecKeys()
 const ed = edKeys()
 const pairs: Record<Exclude<KeelJwtAlgorithm, 'HS256'>, PemPair> = { RS256: rsa, ES256: ec, EdDSA: ed }
 
-async function appWith(keys: KeelAuthKey[], current: string, jwks = false): Promise<FastifyInstance> {
+async function appWith(
+  keys: KeelAuthKey[],
+  current: string,
+  jwks = false,
+  store: TokenStore = new MemoryTokenStore(),
+): Promise<FastifyInstance> {
   const app = Fastify()
-  await app.register(keelAuth, { secret: { keys, current }, issuer, audience, jwks })
+  await app.register(keelAuth, { secret: { keys, current }, issuer, audience, jwks, store })
   app.get('/me', { onRequest: [app.authenticate] }, async (request) => ({ sub: request.user.sub }))
   return app
 }
@@ -29,7 +34,7 @@ describe('auth', () => {
         )
         try {
           const { accessToken } = await app.tokens.issue({ sub: 'u', roles: [] })
-          expect(header(accessToken)).toEqual({ alg, typ: 'JWT', kid: `k-${alg}` })
+          expect(header(accessToken)).toEqual({ alg, typ: 'at+jwt', kid: `k-${alg}` })
           expect((await app.inject({ url: '/me', headers: bearer(accessToken) })).statusCode).toBe(200)
         } finally {
           await app.close()
@@ -41,9 +46,16 @@ describe('auth', () => {
       const oldKey: KeelAuthKey = { kid: '2024', algorithm: 'RS256', privateKey: rsa.privateKey }
       const newKey: KeelAuthKey = { kid: '2025', algorithm: 'ES256', privateKey: ec.privateKey }
 
+      // One deployment before and during the rotation: the same sessions (store), other keys.
       it('should keep verifying tokens of the old key and sign new ones with current', async () => {
-        const before = await appWith([oldKey], '2024')
-        const during = await appWith([newKey, { kid: '2024', algorithm: 'RS256', publicKey: rsa.publicKey }], '2025')
+        const store = new MemoryTokenStore()
+        const before = await appWith([oldKey], '2024', false, store)
+        const during = await appWith(
+          [newKey, { kid: '2024', algorithm: 'RS256', publicKey: rsa.publicKey }],
+          '2025',
+          false,
+          store,
+        )
         try {
           const old = await before.tokens.issue({ sub: 'u', roles: [] })
           expect((await during.inject({ url: '/me', headers: bearer(old.accessToken) })).statusCode).toBe(200)
@@ -70,9 +82,15 @@ describe('auth', () => {
       })
 
       it('should move from a string secret to a key set with kid "default"', async () => {
+        const store = new MemoryTokenStore()
         const before = Fastify()
-        await before.register(keelAuth, { secret: hsSecret, issuer, audience })
-        const after = await appWith([{ kid: 'default', algorithm: 'HS256', secret: hsSecret }, newKey], '2025')
+        await before.register(keelAuth, { secret: hsSecret, issuer, audience, store })
+        const after = await appWith(
+          [{ kid: 'default', algorithm: 'HS256', secret: hsSecret }, newKey],
+          '2025',
+          false,
+          store,
+        )
         try {
           const old = await before.tokens.issue({ sub: 'u', roles: [] })
           expect((await after.inject({ url: '/me', headers: bearer(old.accessToken) })).statusCode).toBe(200)

@@ -30,6 +30,12 @@ async function outageApp(store: TokenStore, options: Partial<KeelAuthOptions> = 
     return reply.code(204).send()
   })
   app.get('/me', { onRequest: [app.authenticate] }, async (request) => ({ sub: request.user.sub }))
+  // The session routes authenticate with a stateless check here, so the store call under test is their own.
+  app.get<{ Querystring: { sub: string } }>('/sessions', async (request) => app.tokens.sessions(request.query.sub))
+  app.delete<{ Params: { id: string } }>('/sessions/:id', async (request, reply) => {
+    await app.tokens.endSession('user-1', request.params.id)
+    return reply.code(204).send()
+  })
   return { app, lines }
 }
 
@@ -43,6 +49,8 @@ async function expectEveryRouteUnavailable(app: FastifyInstance, accessToken: st
     { method: 'POST' as const, url: '/refresh', payload: { refreshToken } },
     { method: 'POST' as const, url: '/logout', headers: bearer(accessToken), payload: { refreshToken } },
     { method: 'POST' as const, url: '/logout-all', headers: bearer(accessToken) },
+    { method: 'GET' as const, url: '/sessions?sub=user-1' },
+    { method: 'DELETE' as const, url: '/sessions/9f1c7e0a-0d5e-4f57-9a53-3c4b1f0e2a61' },
   ]
   for (const request of requests) {
     const started = performance.now()
@@ -69,8 +77,11 @@ describe('auth: token store outages', () => {
       save: async () => fail(),
       rotate: async () => fail(),
       revokeFamily: async () => fail(),
+      revokeSession: async () => fail(),
+      listSessions: async () => fail(),
       revokeSubject: async () => fail(),
       getNotBefore: () => fail(),
+      checkSession: () => fail(),
     })
 
     /** A token pair signed by the same key, from an app whose store works. */
@@ -84,23 +95,31 @@ describe('auth: token store outages', () => {
       }
     }
 
-    it('should answer 503 on every route when every store call throws, synchronously or not', async () => {
-      const store = failing(() => {
-        throw new Error('database exploded')
-      })
-      const { app, lines } = await outageApp(store)
-      try {
-        const pair = await workingPair()
-        await expectEveryRouteUnavailable(app, pair.accessToken, pair.refreshToken)
-        expect(storeFailures(lines)).toHaveLength(1)
-        expect(storeFailures(lines)[0]).toMatchObject({
-          operation: 'getNotBefore',
-          err: { message: 'database exploded' },
+    it.each([
+      ['session-bound access tokens (the default)', {}, 'checkSession'],
+      [
+        'stateless access tokens and a grace window',
+        { accessTokens: 'stateless', refreshGraceWindow: '5s' },
+        'getNotBefore',
+      ],
+    ] as const)(
+      'should answer 503 on every route when every store call throws, with %s',
+      async (_name, options, first) => {
+        const store = failing(() => {
+          throw new Error('database exploded')
         })
-      } finally {
-        await app.close()
-      }
-    })
+        const { app, lines } = await outageApp(store, options)
+        try {
+          const pair = await workingPair()
+          await expectEveryRouteUnavailable(app, pair.accessToken, pair.refreshToken)
+          expect(storeFailures(lines)).toHaveLength(1)
+          // The first request is /me: its revocation check.
+          expect(storeFailures(lines)[0]).toMatchObject({ operation: first, err: { message: 'database exploded' } })
+        } finally {
+          await app.close()
+        }
+      },
+    )
 
     it('should answer 503 after storeTimeout when every store call hangs', async () => {
       const store = failing(() => new Promise<never>(() => {}))

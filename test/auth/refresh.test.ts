@@ -158,6 +158,43 @@ describe('auth', () => {
       }
     })
 
+    it('should answer a repeat within refreshGraceWindow with the same refresh token, and log no reuse', async () => {
+      const { stream, lines } = captureLogs()
+      const app = Fastify({ logger: { level: 'info', stream } })
+      await app.register(keelAuth, { secret: hsSecret, issuer, audience, refreshGraceWindow: '5s' })
+      try {
+        const pair = await app.tokens.issue({ sub: 'u', roles: [] })
+        const [first, second] = await Promise.all([
+          app.tokens.rotate(pair.refreshToken),
+          app.tokens.rotate(pair.refreshToken),
+        ])
+        expect(second.refreshToken).toBe(first.refreshToken)
+        expect(second.accessToken).not.toBe(first.accessToken)
+        expect(lines.filter((line) => line.event === 'keel.auth.refresh_token_reused')).toEqual([])
+      } finally {
+        await app.close()
+      }
+    })
+
+    it('should answer 401 REFRESH_TOKEN_INVALID when the store returns a successor not sealed for the token', async () => {
+      const store = new MemoryTokenStore()
+      const rotate = store.rotate.bind(store)
+      store.rotate = async (request) => {
+        const result = await rotate(request)
+        return result.status === 'graced'
+          ? { ...result, sealedNext: 'g1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }
+          : result
+      }
+      const app = await buildApp({ store, refreshGraceWindow: '5s' })
+      try {
+        const pair = await app.tokens.issue({ sub: 'u', roles: [] })
+        await app.tokens.rotate(pair.refreshToken)
+        await expect(app.tokens.rotate(pair.refreshToken)).rejects.toMatchObject({ code: 'REFRESH_TOKEN_INVALID' })
+      } finally {
+        await app.close()
+      }
+    })
+
     it('should answer REFRESH_TOKEN_EXPIRED after refreshTokenTtl', async () => {
       vi.useFakeTimers({ toFake: ['Date'] })
       vi.setSystemTime(new Date('2030-01-01T00:00:00Z'))

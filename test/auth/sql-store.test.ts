@@ -23,8 +23,15 @@ function record(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord
     claims: { roles: ['member'] },
     familyIssuedAt: Date.now(),
     expiresAt: Date.now() + 60_000,
+    sessionExpiresAt: Date.now() + 120_000,
+    metadata: {},
     ...overrides,
   }
+}
+
+/** A rotation of `hash` now, into `nextHash`, expiring after `ttl` ms. */
+function rotation(hash: string, nextHash = randomHash(), ttl = 60_000) {
+  return { hash, nextHash, now: Date.now(), nextExpiresAt: Date.now() + ttl }
 }
 
 // One embedded database for every PGlite test (starting one costs seconds of CPU); each test has its own tables.
@@ -52,11 +59,11 @@ describe('auth: sqlTokenStoreMigration', () => {
     const { rows } = await db.query<{ table_name: string }>(
       "select table_name from information_schema.tables where table_schema = 'auth' order by table_name",
     )
-    expect(rows.map((row) => row.table_name)).toEqual(['app_families', 'app_subjects', 'app_tokens'])
+    expect(rows.map((row) => row.table_name)).toEqual(['app_refresh_tokens', 'app_sessions', 'app_subjects'])
     const store = new SqlTokenStore(db, { schema: 'auth', tablePrefix: 'app_' })
     const hash = randomHash()
     await store.save(hash, record())
-    expect((await store.rotate(hash, randomHash(), Date.now(), Date.now() + 1000)).status).toBe('rotated')
+    expect((await store.rotate(rotation(hash, randomHash(), 1000))).status).toBe('rotated')
   })
 
   it('should refuse a sub longer than 1024 characters and claims over 8 KB in the database itself', async () => {
@@ -80,10 +87,10 @@ describe('auth: sqlTokenStoreMigration', () => {
       const count = async (table: string) =>
         (await db.query<{ n: number }>(`select count(*)::int as n from sweep_${table}`)).rows[0]?.n
       expect({
-        tokens: await count('tokens'),
-        families: await count('families'),
+        tokens: await count('refresh_tokens'),
+        sessions: await count('sessions'),
         subjects: await count('subjects'),
-      }).toEqual({ tokens: 10, families: 10, subjects: 0 })
+      }).toEqual({ tokens: 10, sessions: 10, subjects: 0 })
     } finally {
       vi.useRealTimers()
     }
@@ -140,13 +147,13 @@ describeWithDatabase('auth: SqlTokenStore on PostgreSQL', (url) => {
       const saved = record()
       await store.save(first, saved)
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => store.rotate(first, randomHash(), Date.now(), Date.now() + 60_000)),
+        Array.from({ length: 20 }, () => store.rotate(rotation(first, randomHash(), 60_000))),
       )
       const statuses = results.map((result) => result.status)
       expect(statuses.filter((status) => status === 'rotated')).toHaveLength(1)
       expect(statuses.filter((status) => status === 'reused')).toHaveLength(19)
       expect(results.filter((result) => result.status === 'reused' && result.revokedFamily)).toHaveLength(1)
-      const { rows } = await pool.query(`select revoked from ${schema}.keel_auth_families where id = $1`, [
+      const { rows } = await pool.query(`select revoked from ${schema}.keel_auth_sessions where id = $1`, [
         saved.family,
       ])
       expect(rows).toEqual([{ revoked: true }])

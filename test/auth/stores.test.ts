@@ -19,8 +19,15 @@ function record(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord
     claims: {},
     familyIssuedAt: Date.now(),
     expiresAt: Date.now() + 60_000,
+    sessionExpiresAt: Date.now() + 120_000,
+    metadata: {},
     ...overrides,
   }
+}
+
+/** A rotation of `hash` now, into `nextHash`, expiring after `ttl` ms. */
+function rotation(hash: string, nextHash = randomHash(), ttl = 60_000) {
+  return { hash, nextHash, now: Date.now(), nextExpiresAt: Date.now() + ttl }
 }
 
 runTokenStoreContract('MemoryTokenStore', () => new MemoryTokenStore(), { describe, it })
@@ -42,7 +49,7 @@ describe('auth', () => {
       const { code, output } = await runWithNodeTest()
       expect({ code, pass: /^# pass (\d+)$/m.exec(output)?.[1], fail: /^# fail (\d+)$/m.exec(output)?.[1] }).toEqual({
         code: 0,
-        pass: '17',
+        pass: '30',
         fail: '0',
       })
     })
@@ -77,8 +84,8 @@ describe('auth', () => {
       const hashes = [randomHash(), randomHash(), randomHash(), randomHash(), randomHash()]
       for (const hash of hashes) await store.save(hash, record())
       expect(store.size).toBe(3)
-      expect((await store.rotate(hashes[0]!, randomHash(), Date.now(), Date.now() + 1000)).status).toBe('unknown')
-      expect((await store.rotate(hashes[4]!, randomHash(), Date.now(), Date.now() + 1000)).status).toBe('rotated')
+      expect((await store.rotate(rotation(hashes[0]!, randomHash(), 1000))).status).toBe('unknown')
+      expect((await store.rotate(rotation(hashes[4]!, randomHash(), 1000))).status).toBe('rotated')
     })
 
     it('should keep tokens and families bounded by maxTokens when every save is a new family', async () => {
@@ -98,14 +105,14 @@ describe('auth', () => {
       const [first, second, third] = [randomHash(), randomHash(), randomHash()]
       const family = randomUUID()
       await store.save(first, record({ family }))
-      await store.rotate(first, second, Date.now(), Date.now() + 60_000)
-      await store.rotate(second, third, Date.now(), Date.now() + 60_000)
+      await store.rotate(rotation(first, second, 60_000))
+      await store.rotate(rotation(second, third, 60_000))
       expect({ size: store.size, families: store.familyCount }).toEqual({ size: 3, families: 1 })
       // Two new families push out the two used tokens; the family lives on in its newest token.
       await store.save(randomHash(), record())
       await store.save(randomHash(), record())
       expect({ size: store.size, families: store.familyCount }).toEqual({ size: 3, families: 3 })
-      expect((await store.rotate(third, randomHash(), Date.now(), Date.now() + 60_000)).status).toBe('rotated')
+      expect((await store.rotate(rotation(third, randomHash(), 60_000))).status).toBe('rotated')
       // Its last tokens pushed out too: the family is forgotten.
       for (let i = 0; i < 3; i++) await store.save(randomHash(), record())
       expect({ size: store.size, families: store.familyCount }).toEqual({ size: 3, families: 3 })
@@ -115,27 +122,27 @@ describe('auth', () => {
       const store = new MemoryTokenStore({ maxTokens: 3 })
       const [first, second, third] = [randomHash(), randomHash(), randomHash()]
       await store.save(first, record())
-      await store.rotate(first, second, Date.now(), Date.now() + 60_000)
-      await store.rotate(first, third, Date.now(), Date.now() + 60_000) // reuse: the family is revoked
+      await store.rotate(rotation(first, second, 60_000))
+      await store.rotate(rotation(first, third, 60_000)) // reuse: the family is revoked
       // The used token is pushed out; the revocation stays with the family's live token.
       await store.save(randomHash(), record())
       await store.save(randomHash(), record())
-      expect((await store.rotate(first, randomHash(), Date.now(), Date.now() + 60_000)).status).toBe('unknown')
-      expect((await store.rotate(second, randomHash(), Date.now(), Date.now() + 60_000)).status).toBe('revoked')
+      expect((await store.rotate(rotation(first, randomHash(), 60_000))).status).toBe('unknown')
+      expect((await store.rotate(rotation(second, randomHash(), 60_000))).status).toBe('revoked')
     })
 
     it('should accept no token of a revoked family after its tokens are all evicted', async () => {
       const store = new MemoryTokenStore({ maxTokens: 2 })
       const [first, second] = [randomHash(), randomHash()]
       await store.save(first, record())
-      await store.rotate(first, second, Date.now(), Date.now() + 60_000)
+      await store.rotate(rotation(first, second, 60_000))
       expect(await store.revokeFamily(second)).toBe(true)
       await store.save(randomHash(), record())
       await store.save(randomHash(), record())
       expect(store.familyCount).toBe(2)
       // The family is forgotten, and so is every token of it: each answers unknown (a 401), never rotated.
       for (const hash of [first, second]) {
-        expect((await store.rotate(hash, randomHash(), Date.now(), Date.now() + 60_000)).status).toBe('unknown')
+        expect((await store.rotate(rotation(hash, randomHash(), 60_000))).status).toBe('unknown')
       }
     })
 
@@ -165,7 +172,7 @@ describe('auth', () => {
       expect(store.subjectCount).toBe(2)
       // The mark is gone but its time is a floor: the victim's older access and refresh tokens stay revoked…
       expect(store.getNotBefore('victim')).toBe(before)
-      expect((await store.rotate(old, randomHash(), Date.now(), Date.now() + 60_000)).status).toBe('revoked')
+      expect((await store.rotate(rotation(old, randomHash(), 60_000))).status).toBe('revoked')
       // …while marks still held win when they are later.
       expect(store.getNotBefore('b')).toBe(before + 2)
     })
@@ -206,7 +213,7 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
   })
 
   // The contract runs with the not-before cache off, so every answer comes from Redis itself.
-  runTokenStoreContract('RedisTokenStore', () => new RedisTokenStore(redis, { prefix, notBeforeCacheTtl: 0 }), {
+  runTokenStoreContract('RedisTokenStore', () => new RedisTokenStore(redis, { prefix, revocationCacheTtl: 0 }), {
     describe,
     it,
   })
@@ -216,11 +223,14 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
     const store = new RedisTokenStore(redis, { prefix: own })
     const [first, second, third] = [randomHash(), randomHash(), randomHash()]
     await store.save(first, record({ family: 'f1', sub: 'user-ttl' }))
-    await store.rotate(first, second, Date.now(), Date.now() + 60_000)
-    await store.rotate(first, third, Date.now(), Date.now() + 60_000) // reuse: marks the family revoked
+    await store.rotate(rotation(first, second, 60_000))
+    await store.rotate(rotation(first, third, 60_000)) // reuse: marks the family revoked
     await store.revokeSubject('user-ttl', Date.now(), 60_000)
     const keys = await redis.keys(`${own}*`)
-    expect(keys.sort()).toEqual([`${own}f:f1`, `${own}s:user-ttl`, `${own}t:${first}`, `${own}t:${second}`].sort())
+    // The session's index entry went with the reuse; its mark, its record, both tokens and the subject mark stay.
+    expect(keys.sort()).toEqual(
+      [`${own}f:f1`, `${own}m:f1`, `${own}s:user-ttl`, `${own}t:${first}`, `${own}t:${second}`].sort(),
+    )
     for (const key of keys) {
       const ttl = await redis.pttl(key)
       expect({ key, positive: ttl > 0 && ttl <= 60_000 }).toEqual({ key, positive: true })
@@ -239,19 +249,19 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
         return redis.eval(script, numKeys, ...args)
       },
     }
-    const store = new RedisTokenStore(client, { prefix: `${prefix}noscript:`, notBeforeCacheTtl: 0 })
+    const store = new RedisTokenStore(client, { prefix: `${prefix}noscript:`, revocationCacheTtl: 0 })
     expect(await store.getNotBefore('nobody')).toBeUndefined()
     expect(calls).toEqual(['evalsha', 'eval'])
   })
 
-  it('should answer the not-before time from its cache within notBeforeCacheTtl', async () => {
+  it('should answer the not-before time from its cache within revocationCacheTtl', async () => {
     const own = `${prefix}cache:`
-    const writer = new RedisTokenStore(redis, { prefix: own, notBeforeCacheTtl: 0 })
-    const cached = new RedisTokenStore(redis, { prefix: own, notBeforeCacheTtl: 60_000 })
+    const writer = new RedisTokenStore(redis, { prefix: own, revocationCacheTtl: 0 })
+    const cached = new RedisTokenStore(redis, { prefix: own, revocationCacheTtl: 60_000 })
     expect(await cached.getNotBefore('user-c')).toBeUndefined()
     const at = Date.now()
     await writer.revokeSubject('user-c', at, 60_000)
-    // Another instance's revokeAll is seen once the cache entry is older than notBeforeCacheTtl…
+    // Another instance's revokeAll is seen once the cache entry is older than revocationCacheTtl…
     expect(cached.getNotBefore('user-c')).toBeUndefined()
     // …while the writer's own view is immediate.
     expect(await writer.getNotBefore('user-c')).toBe(at)
@@ -259,10 +269,9 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
     expect(cached.getNotBefore('user-c')).toBe(at + 1)
   })
 
-  it('should ask Redis for the not-before time with one GET per authenticated request by default', async () => {
-    const own = `${prefix}get:`
-    const calls: string[] = []
-    const client = {
+  /** A Redis client that records the commands the store sends. */
+  function recordingClient(calls: string[]) {
+    return {
       eval: (script: string, numKeys: number, ...args: Array<string | number>) => {
         calls.push('eval')
         return redis.eval(script, numKeys, ...args)
@@ -275,8 +284,18 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
         calls.push(`get ${key}`)
         return redis.get(key)
       },
+      mget: (...keys: string[]) => {
+        calls.push(`mget ${keys.join(' ')}`)
+        return redis.mget(...keys)
+      },
     }
-    const app = await buildApp({ store: new RedisTokenStore(client, { prefix: own }) })
+  }
+
+  it('should ask Redis for the not-before time with one GET per request with stateless access tokens', async () => {
+    const own = `${prefix}get:`
+    const calls: string[] = []
+    const store = new RedisTokenStore(recordingClient(calls), { prefix: own })
+    const app = await buildApp({ store, accessTokens: 'stateless' })
     try {
       const { accessToken } = await app.tokens.issue({ sub: 'user-g', roles: [] })
       calls.length = 0
@@ -288,8 +307,23 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
     }
   })
 
-  it('should refuse a negative notBeforeCacheTtl', () => {
-    expect(() => new RedisTokenStore(redis, { notBeforeCacheTtl: -1 })).toThrow(
+  it('should check the session with one MGET per request with session-bound access tokens (the default)', async () => {
+    const own = `${prefix}mget:`
+    const calls: string[] = []
+    const app = await buildApp({ store: new RedisTokenStore(recordingClient(calls), { prefix: own }) })
+    try {
+      const { accessToken, sessionId } = await app.tokens.issue({ sub: 'user-m', roles: [] })
+      calls.length = 0
+      for (let i = 0; i < 3; i++)
+        expect((await app.inject({ url: '/me', headers: bearer(accessToken) })).statusCode).toBe(200)
+      expect(calls).toEqual(Array(3).fill(`mget ${own}s:user-m ${own}f:${sessionId}`))
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('should refuse a negative revocationCacheTtl', () => {
+    expect(() => new RedisTokenStore(redis, { revocationCacheTtl: -1 })).toThrow(
       expect.objectContaining({ code: 'KEEL_ERR_AUTH_INVALID_STORE' }),
     )
   })
@@ -360,7 +394,7 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
 
     it('should reject older access tokens on the instance that called revokeAll within one request (cache on)', async () => {
       const own = `${prefix}revoke-cached:`
-      const a = await buildApp({ store: new RedisTokenStore(redis, { prefix: own, notBeforeCacheTtl: 60_000 }) })
+      const a = await buildApp({ store: new RedisTokenStore(redis, { prefix: own, revocationCacheTtl: 60_000 }) })
       try {
         const old = await a.tokens.issue({ sub: 'user-rc', roles: [] })
         expect((await a.inject({ url: '/me', headers: bearer(old.accessToken) })).statusCode).toBe(200)
@@ -383,7 +417,8 @@ describeWithRedis('auth: RedisTokenStore', (url) => {
     try {
       await app.tokens.issue({ sub: 'user-p', roles: [] })
       const keys = await redis.keys(`${own}*`)
-      expect(keys.length).toBe(2)
+      // The token, the session's mark and record, the subject's session index.
+      expect(keys.length).toBe(4)
       expect(keys.every((key) => key.startsWith(own))).toBe(true)
     } finally {
       await app.close()

@@ -5,6 +5,9 @@ import {
   type KeelAuthKey,
   type KeelAuthOptions,
   type KeelAuthUser,
+  type KeelSession,
+  type KeelSessionMetadata,
+  type KeelTokenResponse,
   keelAuth,
   MemoryTokenStore,
   type TokenPair,
@@ -52,12 +55,37 @@ describe('auth types', () => {
     app.tokens.issue({ sub: 1, tenantId: 't' })
     // @ts-expect-error declared claims keep their type
     app.tokens.issue({ sub: 'u1', tenantId: 7 })
-    expectTypeOf(app.tokens.rotate).parameter(0).toEqualTypeOf<string>()
+    expectTypeOf(app.tokens.rotate).parameter(0).toEqualTypeOf<string | undefined>()
     expectTypeOf(app.tokens.revokeAll).returns.toEqualTypeOf<Promise<void>>()
     expectTypeOf(app.tokens.revoke('t', { sub: 'u1' })).toEqualTypeOf<Promise<boolean>>()
     expectTypeOf(app.tokens.checkStore()).toEqualTypeOf<Promise<void>>()
     // @ts-expect-error revoke's sub is a string
     app.tokens.revoke('t', { sub: 1 })
+  })
+
+  it('should type sessions, their metadata and the refresh-token transport', async () => {
+    const app = Fastify()
+    app.tokens.issue({ sub: 'u1', tenantId: 't' }, { metadata: { userAgent: 'ua', ip: '::1', device: 'laptop' } })
+    // @ts-expect-error metadata has known fields only
+    app.tokens.issue({ sub: 'u1', tenantId: 't' }, { metadata: { password: 'no' } })
+    expectTypeOf(app.tokens.sessions('u1')).toEqualTypeOf<Promise<KeelSession[]>>()
+    expectTypeOf<KeelSession['metadata']>().toEqualTypeOf<KeelSessionMetadata>()
+    expectTypeOf<KeelSession['lastUsedAt']>().toEqualTypeOf<number>()
+    expectTypeOf(app.tokens.endSession('u1', 'sid')).toEqualTypeOf<Promise<boolean>>()
+    app.post('/auth/refresh', async (request, reply) => {
+      const token = app.tokens.fromRequest(request)
+      expectTypeOf(token).toEqualTypeOf<string | undefined>()
+      const body = app.tokens.respond(reply, await app.tokens.rotate(token))
+      expectTypeOf(body).toEqualTypeOf<KeelTokenResponse>()
+      expectTypeOf(body.refreshToken).toEqualTypeOf<string | undefined>()
+      expectTypeOf(body.sessionId).toEqualTypeOf<string>()
+      app.tokens.clearCookie(reply)
+      return body
+    })
+    app.get('/me', { onRequest: [app.authenticate] }, async (request) => {
+      expectTypeOf(request.user.sid).toEqualTypeOf<string | undefined>()
+    })
+    expectTypeOf<TokenPair['sessionExpiresIn']>().toEqualTypeOf<number>()
   })
 
   it('should type authError with auth codes only', () => {
@@ -93,8 +121,16 @@ describe('auth types', () => {
       clockTolerance: '5s',
       storeTimeout: 500,
       store: new MemoryTokenStore(),
+      sessionMaxAge: '90d',
+      refreshGraceWindow: '5s',
+      accessTokens: 'session-bound',
+      refreshToken: { transport: 'cookie', cookiePath: '/auth', cookieName: 'rt', csrfHeader: 'x-requested-with' },
     }
     expectTypeOf(options.store).toEqualTypeOf<TokenStore | undefined>()
+    // @ts-expect-error accessTokens is 'stateless' or 'session-bound'
+    options.accessTokens = 'bound'
+    // @ts-expect-error the transport is 'body' or 'cookie'
+    options.refreshToken = { transport: 'header' }
     const key: KeelAuthKey = { kid: 'k', algorithm: 'HS256', secret: 's' }
     // @ts-expect-error HS512 is not offered
     key.algorithm = 'HS512'

@@ -17,6 +17,8 @@ const OPERATIONS = [
   'post /auth/login',
   'post /auth/refresh',
   'post /auth/logout',
+  'get /auth/sessions',
+  'delete /auth/sessions/{id}',
   'get /users/me',
   'patch /users/me',
   'put /users/me/password',

@@ -209,6 +209,9 @@ export interface TokenPairBody {
   refreshToken: string
   tokenType: 'Bearer'
   expiresIn: number
+  refreshTokenExpiresIn: number
+  sessionId: string
+  sessionExpiresIn: number
 }
 
 /** Asserts the shape of an RFC 9457 problem document and returns its code. */

@@ -1,5 +1,5 @@
-// Two instances of the example on one PostgreSQL + Redis: they share the login limit, the refresh-token
-// families and the revocations, as replicas behind a load balancer must.
+// Two instances of the example on one PostgreSQL + Redis: they share the login limit, the sessions and their
+// refresh-token families, and the revocations, as replicas behind a load balancer must.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeWithDatabase, describeWithRedis } from '../helpers/services.js'
 import { ADMIN, type ApiResponse, postgresTarget, type Running, startApp, type Target, testConfig } from './harness.js'
@@ -56,6 +56,30 @@ function defineTwoInstanceTests(databaseUrl: string, redisUrl: string): void {
     // The family is revoked everywhere: the legitimate new token is dead too.
     const next = await a.api.request('POST', '/auth/refresh', { body: { refreshToken: rotated.body.refreshToken } })
     expect(next.status).toBe(401)
+  })
+
+  it('should refuse on B, from the next request on, the access token of a session logged out on A', async () => {
+    await a.api.register('logout-everywhere@example.test')
+    const pair = await b.api.login('logout-everywhere@example.test')
+    expect((await b.api.request('GET', '/users/me', { token: pair.accessToken })).status).toBe(200)
+    expect((await a.api.request('POST', '/auth/logout', { token: pair.accessToken, body: {} })).status).toBe(204)
+    const after = await b.api.request('GET', '/users/me', { token: pair.accessToken })
+    expect([after.status, code(after)]).toEqual([401, 'TOKEN_REVOKED'])
+  })
+
+  it('should list on B the sessions started on A, and refuse on B a session signed out on A', async () => {
+    await a.api.register('two-devices@example.test')
+    const laptop = await a.api.login('two-devices@example.test')
+    const phone = await a.api.login('two-devices@example.test')
+    const listed = await b.api.request<{ sessions: Array<{ id: string }> }>('GET', '/auth/sessions', {
+      token: laptop.accessToken,
+    })
+    expect(listed.body.sessions.map((session) => session.id).sort()).toEqual([laptop.sessionId, phone.sessionId].sort())
+    const ended = await a.api.request('DELETE', `/auth/sessions/${phone.sessionId}`, { token: laptop.accessToken })
+    expect(ended.status).toBe(204)
+    const after = await b.api.request('GET', '/users/me', { token: phone.accessToken })
+    expect([after.status, code(after)]).toEqual([401, 'TOKEN_REVOKED'])
+    expect((await b.api.request('GET', '/users/me', { token: laptop.accessToken })).status).toBe(200)
   })
 
   it('should refuse on B a user deleted on A', async () => {

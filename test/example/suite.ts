@@ -235,6 +235,88 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
     })
   })
 
+  describe('sessions', () => {
+    type SessionBody = {
+      id: string
+      current: boolean
+      createdAt: string
+      lastUsedAt: string
+      expiresAt: string
+      userAgent?: string
+      ip?: string
+      device?: string
+    }
+    const loginOn = async (who: string, device: string) => {
+      const response = await api.request<TokenPairBody>('POST', '/auth/login', {
+        body: { email: who, password: PASSWORD, device },
+        headers: { 'user-agent': `${device}-agent/1.0` },
+      })
+      expect(response.status).toBe(200)
+      return response.body
+    }
+    const sessionsOf = (token: string, query = '') =>
+      api.request<{ sessions: SessionBody[] }>('GET', `/auth/sessions${query}`, { token })
+
+    it('should list the user sessions, mark the current one, and sign another one out everywhere', async () => {
+      await api.register(email('devices'))
+      const laptop = await loginOn(email('devices'), 'laptop')
+      const phone = await loginOn(email('devices'), 'phone')
+      expect(phone.sessionExpiresIn).toBe(90 * 86_400)
+      const listed = await sessionsOf(laptop.accessToken)
+      expect(listed.status).toBe(200)
+      expect(listed.body.sessions).toEqual([
+        {
+          id: phone.sessionId,
+          current: false,
+          createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          lastUsedAt: expect.any(String),
+          expiresAt: expect.any(String),
+          userAgent: 'phone-agent/1.0',
+          ip: '127.0.0.1',
+          device: 'phone',
+        },
+        expect.objectContaining({ id: laptop.sessionId, current: true, device: 'laptop' }),
+      ])
+      const signOut = () => api.request('DELETE', `/auth/sessions/${phone.sessionId}`, { token: laptop.accessToken })
+      expect((await signOut()).status).toBe(204)
+      // Session-bound access tokens: the phone's stops working at once, not when it expires.
+      expectProblem(await api.request('GET', '/users/me', { token: phone.accessToken }), 401, 'TOKEN_REVOKED')
+      expectProblem(await api.request('POST', '/auth/refresh', { body: { refreshToken: phone.refreshToken } }), 401)
+      expect((await sessionsOf(laptop.accessToken)).body.sessions.map((session) => session.id)).toEqual([
+        laptop.sessionId,
+      ])
+      expectProblem(await signOut(), 404, 'SESSION_NOT_FOUND')
+    })
+
+    it("should not let a user see or end another user's sessions, and let an admin do both", async () => {
+      await api.register(email('snoop'))
+      const victim = await api.register(email('victim'))
+      const snoop = await loginOn(email('snoop'), 'laptop')
+      const theirs = await loginOn(email('victim'), 'phone')
+      expectProblem(await sessionsOf(snoop.accessToken, `?userId=${victim.id}`), 403, 'FORBIDDEN')
+      const guess = await api.request('DELETE', `/auth/sessions/${theirs.sessionId}`, { token: snoop.accessToken })
+      expectProblem(guess, 404, 'SESSION_NOT_FOUND')
+      expect((await api.request('GET', '/users/me', { token: theirs.accessToken })).status).toBe(200)
+
+      const admin = await api.login(ADMIN.email, ADMIN.password)
+      const listed = await sessionsOf(admin.accessToken, `?userId=${victim.id}`)
+      expect(listed.body.sessions.map((session) => session.id)).toEqual([theirs.sessionId])
+      const ended = await api.request('DELETE', `/auth/sessions/${theirs.sessionId}?userId=${victim.id}`, {
+        token: admin.accessToken,
+      })
+      expect(ended.status).toBe(204)
+      expectProblem(await api.request('GET', '/users/me', { token: theirs.accessToken }), 401, 'TOKEN_REVOKED')
+    })
+
+    it('should end the session on logout: its access token stops working at once', async () => {
+      await api.register(email('leaver'))
+      const pair = await api.login(email('leaver'))
+      expect((await api.request('POST', '/auth/logout', { token: pair.accessToken, body: {} })).status).toBe(204)
+      expectProblem(await api.request('GET', '/users/me', { token: pair.accessToken }), 401, 'TOKEN_REVOKED')
+      expectProblem(await api.request('POST', '/auth/refresh', { body: { refreshToken: pair.refreshToken } }), 401)
+    })
+  })
+
   describe('admin flows', () => {
     let adminToken: string
     let userToken: string
@@ -455,6 +537,16 @@ export function defineEndToEndSuite(makeTarget: () => Promise<Target>): void {
       ['refresh with a garbage token', 'POST', '/auth/refresh', { body: { refreshToken: 'garbage' } }, 401],
       ['refresh with a 600-char token', 'POST', '/auth/refresh', { body: { refreshToken: 'r'.repeat(600) } }, 400],
       ['logout without a token', 'POST', '/auth/logout', { body: { refreshToken: 'x' } }, 401],
+      ['sessions without a token', 'GET', '/auth/sessions', {}, 401],
+      ['sessions of a userId that is no uuid', 'GET', '/auth/sessions?userId=me', () => ({ token: userToken }), 400],
+      ['end a session whose id is no uuid', 'DELETE', '/auth/sessions/current', () => ({ token: userToken }), 400],
+      [
+        'login with a 65-char device name',
+        'POST',
+        '/auth/login',
+        { body: { email: valid.email, password: PASSWORD, device: 'd'.repeat(65) } },
+        400,
+      ],
       ['me without a token', 'GET', '/users/me', {}, 401],
       ['me with a garbage token', 'GET', '/users/me', { token: 'not.a.jwt' }, 401],
       ['me with an alg:none token', 'GET', '/users/me', () => ({ token: forgeJwt('none', claims()) }), 401],

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyContextConfig } from 'fastify'
 import {
+  type KeelCorsPolicy,
   type KeelFailureLimitOptions,
   type KeelRateLimitHook,
   type KeelRateLimitPolicy,
@@ -102,3 +103,7 @@ SECURITY_ERROR_CODES.RATE_LIMITED = { status: 400, when: '' }
 expectTypeOf(app.rateLimitHook({ name: 'search', max: 10 })).toEqualTypeOf<KeelRateLimitHook>()
 app.get('/custom', { config: { security: { rateLimit: false } }, preHandler: app.rateLimitHook() }, async () => 'ok')
 app.get('/search', { onRequest: app.rateLimitHook(['default', { name: 'search', max: 10 }]) }, async () => 'ok')
+
+// The typed contract other plugins read.
+expectTypeOf(app.corsPolicy).toEqualTypeOf<KeelCorsPolicy>()
+expectTypeOf(app.corsPolicy.origins).toEqualTypeOf<ReadonlySet<string> | '*'>()

@@ -1,6 +1,7 @@
 // buildApp(config): the whole API as a Fastify instance, ready to `listen` (main.ts) or to drive from tests.
 
 import type { Server } from 'node:http'
+import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -21,6 +22,7 @@ import type { AppConfig } from './config.js'
 import { type Database, openDatabase } from './db/database.js'
 import { migrate } from './db/migrate.js'
 import { authRoutes } from './routes/auth.js'
+import { sessionsRoutes } from './routes/sessions.js'
 import { usersRoutes } from './routes/users.js'
 import { type PasswordHasher, UsersRepository } from './users/repository.js'
 
@@ -50,6 +52,9 @@ export type App = FastifyInstance<
 export const API_VERSION = '1.0.0'
 
 const DOCS_PREFIX = '/docs'
+/** Request headers browsers may send cross-origin (keel's CORS defaults), plus cookie mode's CSRF header. */
+const CORS_HEADERS = ['authorization', 'content-type', 'x-request-id']
+export const CSRF_HEADER = 'x-requested-with'
 const DOCS_CSP = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'"],
@@ -110,7 +115,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
           'Accounts, login with rotating refresh tokens, and user management. Errors are RFC 9457 problem documents.',
       },
       tags: [
-        { name: 'auth', description: 'Registration, login, token refresh, logout' },
+        { name: 'auth', description: 'Registration, login, token refresh, logout, sessions' },
         { name: 'users', description: 'The current user' },
         { name: 'admin', description: 'User management (admins)' },
         { name: 'health', description: 'Probes' },
@@ -119,9 +124,15 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     },
   })
 
+  const cookieMode = config.refreshTokenTransport === 'cookie'
+  // Cookie mode: @fastify/cookie reads and writes the refresh cookie; CORS lets the allowed front ends send it
+  // (credentials) and the CSRF header keel requires on /auth.
+  if (cookieMode) await app.register(cookie)
   await app.register(keel, {
     security: {
-      cors: { origins: config.corsOrigins },
+      cors: cookieMode
+        ? { origins: config.corsOrigins, credentials: true, allowedHeaders: [...CORS_HEADERS, CSRF_HEADER] }
+        : { origins: config.corsOrigins },
       rateLimit: {
         max: config.rateLimitMax,
         timeWindow: 60_000,
@@ -142,6 +153,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
         redis === undefined
           ? new MemoryTokenStore()
           : new RedisTokenStore(redis, { prefix: `${config.redisPrefix}tokens:` }),
+      // Sessions are session-bound (keel's default): logging out or ending a session kills its access tokens.
+      refreshToken: cookieMode ? { transport: 'cookie', csrfHeader: CSRF_HEADER } : { transport: 'body' },
+      refreshGraceWindow: config.refreshGraceWindow,
     },
   })
 
@@ -163,7 +177,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   }
 
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX })
-  await app.register(authRoutes, { users, config })
+  await app.register(authRoutes, { users, config, csrfHeader: CSRF_HEADER })
+  await app.register(sessionsRoutes)
   await app.register(usersRoutes, { users })
   return app
 }

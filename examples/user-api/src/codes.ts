@@ -8,6 +8,7 @@ export const appErrorCodes = {
   EMAIL_TAKEN: 409,
   INVALID_CURRENT_PASSWORD: 400,
   USER_NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
   LAST_ADMIN: 409,
   INVALID_VALUE: 400,
 } as const

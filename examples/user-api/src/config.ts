@@ -25,6 +25,16 @@ export interface AppConfig {
   jwtAudience: string
   /** `CORS_ORIGINS`: origins allowed to call the API from a browser. @default [] (no cross-origin access) */
   corsOrigins: string[]
+  /**
+   * `REFRESH_TOKEN_TRANSPORT`: `body` (the refresh token in JSON, for native and server clients) or `cookie` (an
+   * HttpOnly cookie under /auth with a CSRF check, for a browser front end). @default 'body'
+   */
+  refreshTokenTransport: 'body' | 'cookie'
+  /**
+   * `REFRESH_GRACE_WINDOW`: ms after a refresh during which the same refresh token gets the same new pair (tabs
+   * refreshing at once, retries) instead of counting as reuse; `0` is off. @default 0
+   */
+  refreshGraceWindow: number
   /** `ADMIN_EMAIL` + `ADMIN_PASSWORD`: an admin ensured at startup. */
   admin?: { email: string; password: string } | undefined
   /** `LOGIN_RATE_LIMIT`: login attempts per minute per client IP and email. @default 10 */
@@ -152,6 +162,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     else admin = { email: adminEmail, password: adminPassword }
   }
 
+  const transport = read('REFRESH_TOKEN_TRANSPORT') ?? 'body'
+  if (transport !== 'body' && transport !== 'cookie') {
+    problems.push(`REFRESH_TOKEN_TRANSPORT must be body or cookie, got ${JSON.stringify(transport)}`)
+  }
+  const refreshGraceWindow = integer('REFRESH_GRACE_WINDOW', 0, 0, 60_000)
+
   const loginRateLimit = integer('LOGIN_RATE_LIMIT', 10, 1, 1_000_000)
   const rateLimitMax = integer('RATE_LIMIT_MAX', 100, 1, 1_000_000_000)
 
@@ -193,6 +209,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtIssuer: read('JWT_ISSUER') ?? 'fastify-keel-user-api',
     jwtAudience: read('JWT_AUDIENCE') ?? 'fastify-keel-user-api',
     corsOrigins,
+    refreshTokenTransport: transport === 'cookie' ? 'cookie' : 'body',
+    refreshGraceWindow,
     admin,
     loginRateLimit,
     rateLimitMax,

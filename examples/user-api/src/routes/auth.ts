@@ -1,30 +1,69 @@
-// /auth/*: registration, login, token refresh and logout.
+// /auth/*: registration, login, token refresh and logout. With REFRESH_TOKEN_TRANSPORT=cookie the refresh token
+// travels in an HttpOnly cookie instead of the JSON bodies; the routes are the same, only their schemas differ.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
+import { type TObject, Type } from 'typebox'
 import { appError } from '../codes.js'
 import type { AppConfig } from '../config.js'
 import { normalizeEmail, UserConflictError, type UsersRepository } from '../users/repository.js'
-import { LoginBodySchema, RefreshBodySchema, RegisterBodySchema, UserEnvelopeSchema } from '../users/schemas.js'
+import {
+  LoginBodySchema,
+  LogoutBodySchema,
+  RefreshBodySchema,
+  RegisterBodySchema,
+  UserEnvelopeSchema,
+} from '../users/schemas.js'
 import { problemResponses } from './problems.js'
 
 export interface AuthRoutesOptions {
   users: UsersRepository
   config: AppConfig
+  /** Cookie mode's CSRF header (keelAuth's `refreshToken.csrfHeader`). */
+  csrfHeader: string
 }
 
-/** What login and refresh return (fastify-keel/auth's `TokenPair`). */
+const tokenFields = {
+  accessToken: Type.String({ description: 'JWT; send it as `Authorization: Bearer <accessToken>`' }),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
+  refreshTokenExpiresIn: Type.Integer({ description: 'Seconds until the refresh token expires' }),
+  sessionId: Type.String({ format: 'uuid', description: 'The session (device) of this pair; see /auth/sessions' }),
+  sessionExpiresIn: Type.Integer({ description: 'Seconds until the session ends and the user signs in again' }),
+}
+
+/** What login and refresh return in body mode (fastify-keel/auth's `TokenPair`). */
 export const TokenPairSchema = Type.Object(
   {
-    accessToken: Type.String({ description: 'JWT; send it as `Authorization: Bearer <accessToken>`' }),
+    ...tokenFields,
     refreshToken: Type.String({ description: 'Opaque; trade it once at /auth/refresh for a new pair' }),
-    tokenType: Type.Literal('Bearer'),
-    expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
   },
   { additionalProperties: false },
 )
 
-export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { users, config }) => {
+/** What login and refresh return in cookie mode: the refresh token is in the `Set-Cookie` header instead. */
+export const CookieTokenPairSchema = Type.Object(tokenFields, {
+  additionalProperties: false,
+  description: 'The refresh token is set in an HttpOnly cookie (Path=/auth), never in the body',
+})
+
+/** Cookie mode: the header every POST/PUT/PATCH/DELETE under /auth must carry (keel's CSRF check). */
+const CsrfHeadersSchema = (header: string): TObject =>
+  Type.Object({
+    [header]: Type.String({
+      minLength: 1,
+      description: 'Any value: proves the request comes from a script of the app',
+    }),
+  })
+
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { users, config, csrfHeader }) => {
+  const cookieMode = config.refreshTokenTransport === 'cookie'
+  const pairSchema = cookieMode ? CookieTokenPairSchema : TokenPairSchema
+  // Cookie mode: keel refuses (403 CSRF_REJECTED) unsafe /auth requests without this header, before validation.
+  const csrf = cookieMode ? { headers: CsrfHeadersSchema(csrfHeader) } : {}
+  /** The problem responses of an /auth route: 403 CSRF_REJECTED too in cookie mode. */
+  const problems = <const S extends readonly number[]>(...statuses: S) =>
+    cookieMode ? problemResponses(...statuses, 403) : problemResponses(...statuses)
+
   // Failed logins per client IP and email: guessing one account's password is slow, one noisy client
   // does not lock out everybody behind the same IP, and a user who types the right password is never
   // locked out by their own successes. With Redis the budget is shared by every instance.
@@ -39,8 +78,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       schema: {
         tags: ['auth'],
         summary: 'Create an account',
+        ...csrf,
         body: RegisterBodySchema,
-        response: { 201: UserEnvelopeSchema, ...problemResponses(400, 409, 413, 415, 429) },
+        response: { 201: UserEnvelopeSchema, ...problems(400, 409, 413, 415, 429) },
       },
     },
     async (request, reply) => {
@@ -62,15 +102,19 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       },
       schema: {
         tags: ['auth'],
-        summary: 'Log in; returns an access token and a refresh token',
+        summary: 'Log in: starts a session; returns an access token and a refresh token',
+        ...csrf,
         body: LoginBodySchema,
-        response: { 200: TokenPairSchema, ...problemResponses(400, 401, 413, 415, 429) },
+        response: { 200: pairSchema, ...problems(400, 401, 413, 415, 429) },
       },
     },
-    async (request) => {
-      const user = await users.verifyCredentials(request.body.email, request.body.password)
+    async (request, reply) => {
+      const { email, password, device } = request.body
+      const user = await users.verifyCredentials(email, password)
       if (user === undefined) throw app.authError('INVALID_CREDENTIALS', 'Invalid email or password')
-      return app.tokens.issue({ sub: user.id, roles: [user.role] })
+      // What the user will recognise this session by in GET /auth/sessions (bounded by keel, never trusted).
+      const metadata = { userAgent: request.headers['user-agent'], ip: request.ip, device }
+      return app.tokens.respond(reply, await app.tokens.issue({ sub: user.id, roles: [user.role] }, { metadata }))
     },
   )
 
@@ -79,12 +123,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     {
       schema: {
         tags: ['auth'],
-        summary: 'Trade a refresh token for a new token pair (the old refresh token dies)',
-        body: RefreshBodySchema,
-        response: { 200: TokenPairSchema, ...problemResponses(400, 401, 413, 415, 429) },
+        summary: cookieMode
+          ? 'Trade the refresh cookie for a new token pair (the cookie is rewritten)'
+          : 'Trade a refresh token for a new token pair (the old refresh token dies)',
+        ...(cookieMode ? csrf : { body: RefreshBodySchema }),
+        response: { 200: pairSchema, ...problems(400, 401, 413, 415, 429) },
       },
     },
-    async (request) => app.tokens.rotate(request.body.refreshToken),
+    async (request, reply) => app.tokens.respond(reply, await app.tokens.rotate(app.tokens.fromRequest(request))),
   )
 
   app.post(
@@ -93,15 +139,19 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       onRequest: [app.authenticate],
       schema: {
         tags: ['auth'],
-        summary: "End this session: revoke its refresh token (another user's token is left alone)",
+        summary: 'End this session: its refresh and access tokens stop working on every instance',
         security: [{ bearerAuth: [] }],
-        body: RefreshBodySchema,
-        response: { 204: Type.Null({ description: 'Logged out' }), ...problemResponses(400, 401, 413, 415, 429) },
+        ...(cookieMode ? csrf : { body: LogoutBodySchema }),
+        response: { 204: Type.Null({ description: 'Logged out' }), ...problems(400, 401, 413, 415, 429) },
       },
     },
     async (request, reply) => {
-      // Only the caller's own session: a refresh token of another user is a silent no-op (still 204).
-      await app.tokens.revoke(request.body.refreshToken, { sub: request.user.sub })
+      const { sub, sid } = request.user
+      // The session of this access token, and the one of the refresh token sent if it is the caller's (another
+      // user's is a silent no-op: still 204).
+      if (sid !== undefined) await app.tokens.endSession(sub, sid)
+      await app.tokens.revoke(app.tokens.fromRequest(request), { sub })
+      app.tokens.clearCookie(reply)
       return reply.code(204).send(null)
     },
   )

@@ -47,12 +47,25 @@ export const RegisterBodySchema = Type.Object(
   { additionalProperties: false },
 )
 export const LoginBodySchema = Type.Object(
-  // No length rules beyond a DoS bound: a login must not reveal the password policy of an account.
-  { email: SafeText({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  {
+    // No length rules beyond a DoS bound: a login must not reveal the password policy of an account.
+    email: SafeText({ minLength: 1, maxLength: 254 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    device: Type.Optional(
+      SafeText({
+        minLength: 1,
+        maxLength: 64,
+        description: 'A name for this device in the sessions list, e.g. "Ada\'s laptop"',
+      }),
+    ),
+  },
   { additionalProperties: false },
 )
-export const RefreshBodySchema = Type.Object(
-  { refreshToken: Type.String({ minLength: 1, maxLength: 512 }) },
+const RefreshTokenSchema = Type.String({ minLength: 1, maxLength: 512 })
+export const RefreshBodySchema = Type.Object({ refreshToken: RefreshTokenSchema }, { additionalProperties: false })
+/** Logout needs no refresh token (`{}` ends the access token's session); one sent is revoked too. */
+export const LogoutBodySchema = Type.Object(
+  { refreshToken: Type.Optional(RefreshTokenSchema) },
   { additionalProperties: false },
 )
 export const UpdateMeBodySchema = Type.Object({ name: Type.Optional(NameSchema) }, { additionalProperties: false })
