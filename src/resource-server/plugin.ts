@@ -5,6 +5,7 @@ import { createAuthErrors } from '../auth/errors.js'
 import { checkGuardOrder, createAuthorize } from '../auth/guards.js'
 import { setUpIssuers } from '../auth/issuers/setup.js'
 import { VerifiedTokenCache } from '../auth/token-cache.js'
+import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
 import { type KeelResourceServerOptions, read, resolveResourceServerOptions } from './options.js'
 
 const DECORATORS = ['authenticate', 'authorize', 'authError'] as const
@@ -54,5 +55,5 @@ const plugin: FastifyPluginAsync<KeelResourceServerOptions> = async (app, option
  * app.get('/me', { onRequest: [app.authenticate] }, async (request) => ({ sub: request.user.sub }))
  * @see docs/auth.md#verifying-tokens-from-an-identity-provider
  */
-export const keelResourceServer = fp(plugin, { name: 'fastify-keel-resource-server', fastify: '5.x' })
+export const keelResourceServer = fp(plugin, { name: 'fastify-keel-resource-server', fastify: FASTIFY_VERSIONS })
 export default keelResourceServer

@@ -8,6 +8,7 @@ import { keelErrors } from 'fastify-keel/errors'
 import { keelHealth } from 'fastify-keel/health'
 import { keelPagination } from 'fastify-keel/pagination'
 import { keelRequestId } from 'fastify-keel/request-id'
+import { keelResourceServer } from 'fastify-keel/resource-server'
 import { keelSecurity } from 'fastify-keel/security'
 import { describe, expect, it } from 'vitest'
 
@@ -18,6 +19,7 @@ const plugins: Record<string, FastifyPluginAsync<never>> = {
   'fastify-keel-health': keelHealth,
   'fastify-keel-pagination': keelPagination,
   'fastify-keel-request-id': keelRequestId,
+  'fastify-keel-resource-server': keelResourceServer,
   'fastify-keel-security': keelSecurity,
 }
 const meta = (plugin: unknown) =>
