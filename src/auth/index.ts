@@ -1,3 +1,4 @@
+import type { KeelAuthPolicy } from './auth-policy.js'
 import type { KeelAuthErrorFactory } from './errors.js'
 import type { KeelAuthHook, KeelAuthorizeRequirement, KeelAuthUser, KeelTokens } from './types.js'
 
@@ -50,6 +51,8 @@ export type {
 
 // The whole typed surface of keelAuth, and nothing else: keel does not expose @fastify/jwt's `app.jwt`,
 // `request.jwtVerify` or `reply.jwtSign` (see docs/auth.md#typescript), so they are not typed here either.
+export type { KeelAuthorizeRule, KeelAuthPolicy, KeelRouteAccess } from './auth-policy.js'
+
 declare module 'fastify' {
   interface FastifyInstance {
     /**
@@ -77,6 +80,12 @@ declare module 'fastify' {
      * @see docs/auth.md#apptokens
      */
     tokens: KeelTokens
+    /**
+     * What auth asks of each route (a token, the rules of its guards) and how tokens travel, for plugins that
+     * describe the app: keelOpenApi documents security from it. Read-only.
+     * @see docs/auth.md#appauthpolicy
+     */
+    readonly authPolicy: KeelAuthPolicy
   }
   interface FastifyRequest {
     /**
