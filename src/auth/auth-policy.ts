@@ -28,8 +28,11 @@ export interface KeelAuthPolicy {
   readonly bearerFormat: 'JWT'
   /** The refresh cookie in cookie mode (`refreshToken.transport: 'cookie'`), else `null`. */
   readonly refreshCookie: { readonly name: string; readonly path: string; readonly csrfHeader: string } | null
-  /** Whether `authenticate` asks a token store, so it can answer 503 `TOKEN_STORE_UNAVAILABLE` (keelAuth: yes). */
-  readonly tokenStore: boolean
+  /**
+   * The codes `authenticate` answers 503 with when a dependency fails: `TOKEN_STORE_UNAVAILABLE` (keelAuth's token
+   * store), `TOKEN_KEYS_UNAVAILABLE` (an identity provider's keys, with `issuers`).
+   */
+  readonly outageCodes: readonly string[]
   /**
    * What the route asks: `null` for a public route, else its access rules. Reads the route's own hooks and the
    * hooks of the scope it was declared in (`addHook('onRequest', app.authenticate)`); call it after `ready()`.

@@ -43,7 +43,7 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
   app.decorate('authorize', createAuthorize(authError))
   app.decorate('authError', authError)
   app.decorate('tokens', createTokens({ app, ring, store, config, authError, log: app.log }))
-  app.decorate('authPolicy', createAuthPolicy(app, authenticate, policyFacts(config.refreshTransport)))
+  app.decorate('authPolicy', createAuthPolicy(app, authenticate, policyFacts(config.refreshTransport, (config.issuers?.length ?? 0) > 0)))
   checkGuardOrder(app, authenticate)
   if (config.jwks) await registerJwks(app, ring.jwks)
 
@@ -53,12 +53,13 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
   })
 }
 
-function policyFacts(transport: ResolvedRefreshTransport): Omit<KeelAuthPolicy, 'routeAccess'> {
+function policyFacts(transport: ResolvedRefreshTransport, issuers: boolean): Omit<KeelAuthPolicy, 'routeAccess'> {
   const refreshCookie =
     transport.transport === 'cookie'
       ? Object.freeze({ name: transport.cookieName, path: transport.cookiePath, csrfHeader: transport.csrfHeader })
       : null
-  return { bearerFormat: 'JWT', refreshCookie, tokenStore: true }
+  const outageCodes = issuers ? ['TOKEN_STORE_UNAVAILABLE', 'TOKEN_KEYS_UNAVAILABLE'] : ['TOKEN_STORE_UNAVAILABLE']
+  return { bearerFormat: 'JWT', refreshCookie, outageCodes: Object.freeze(outageCodes) }
 }
 
 /**

@@ -38,7 +38,11 @@ const plugin: FastifyPluginAsync<KeelResourceServerOptions> = async (app, option
   app.decorate('authError', authError)
   app.decorate(
     'authPolicy',
-    createAuthPolicy(app, authenticate, { bearerFormat: 'JWT', refreshCookie: null, tokenStore: false }),
+    createAuthPolicy(app, authenticate, {
+      bearerFormat: 'JWT',
+      refreshCookie: null,
+      outageCodes: Object.freeze(['TOKEN_KEYS_UNAVAILABLE']),
+    }),
   )
   checkGuardOrder(app, authenticate)
   app.addHook('onClose', async function closeKeelResourceServer() {
