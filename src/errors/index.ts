@@ -20,6 +20,7 @@ export {
   type ValidationLocation,
 } from './problem.js'
 export {
+  type ProblemDetailsRef,
   type ProblemResponseOptions,
   type ProblemResponseSchema,
   problemResponse,

@@ -2,16 +2,26 @@
 // schema by status and content type, and @fastify/swagger documents each `content` entry as it is written, so a
 // typed client generated from the document can tell a problem document from a success body by its media type.
 import { STATUS_CODES } from 'node:http'
-import { ProblemDetailsSchema } from './problem.js'
+import { PROBLEM_DETAILS_ID } from './problem.js'
 
 /** The media type of problem documents (RFC 9457), without the `charset` parameter keel adds when sending. */
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json'
 
-/** A route `response` entry for one problem status: `application/problem+json`, `ProblemDetails`. */
+/** The reference to the `ProblemDetails` schema keelErrors adds to the app. */
+export interface ProblemDetailsRef {
+  readonly $ref: `${typeof PROBLEM_DETAILS_ID}#`
+}
+
+/**
+ * A route `response` entry for one problem status: `application/problem+json`, a reference to `ProblemDetails`
+ * (keel's error handler sends these bodies; a handler throws instead of returning them, so the reply type stays open).
+ */
 export interface ProblemResponseSchema {
   readonly description: string
-  readonly content: { readonly 'application/problem+json': { readonly schema: typeof ProblemDetailsSchema } }
+  readonly content: { readonly 'application/problem+json': { readonly schema: ProblemDetailsRef } }
 }
+
+const PROBLEM_REF: ProblemDetailsRef = Object.freeze({ $ref: `${PROBLEM_DETAILS_ID}#` })
 
 /** What {@link problemResponse} writes besides the schema. */
 export interface ProblemResponseOptions {
@@ -23,7 +33,7 @@ export interface ProblemResponseOptions {
 
 /**
  * One route `response` entry for a problem document: `{ description, content: { 'application/problem+json':
- * { schema: ProblemDetailsSchema } } }`. Fastify serializes the documents keel sends with it, and OpenAPI shows the
+ * { schema: { $ref: 'ProblemDetails#' } } } }`. Fastify serializes the documents keel sends with it, and OpenAPI shows the
  * media type they really have. Needs keelErrors, which adds the `ProblemDetails` schema.
  *
  * @param status the HTTP status, 400..599
@@ -39,7 +49,7 @@ export function problemResponse(status: number, options: ProblemResponseOptions 
   const title = options.description ?? STATUS_CODES[status] ?? `HTTP ${status}`
   const codes = options.codes ?? []
   const description = codes.length === 0 ? title : `${title}. \`code\`: ${codes.map((c) => `\`${c}\``).join(', ')}`
-  return Object.freeze({ description, content: { [PROBLEM_MEDIA_TYPE]: { schema: ProblemDetailsSchema } } })
+  return Object.freeze({ description, content: { [PROBLEM_MEDIA_TYPE]: { schema: PROBLEM_REF } } })
 }
 
 /**
