@@ -108,6 +108,8 @@ export function testConfig(target: Target, overrides: Partial<AppConfig> = {}): 
   return {
     ...loadConfig({
       JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256!',
+      CURSOR_SECRET: 'test-cursor-secret-that-is-long-enough!!',
+      SHUTDOWN_DELAY: '0',
       PASSWORD_HASH_COST: '10',
       RATE_LIMIT_MAX: '100000',
       LOGIN_RATE_LIMIT: '5',

@@ -21,6 +21,11 @@ function fakeDatabase(queries: Array<{ sql: string; params: readonly unknown[] }
       queries.push({ sql, params })
       return (params[0] === row.email && sql.startsWith('SELECT') ? [row] : []) as Row[]
     },
+    client: {
+      query: async () => {
+        throw new Error('not used')
+      },
+    },
     exec: async () => {},
     transaction: async () => {
       throw new Error('not used')
