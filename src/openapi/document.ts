@@ -93,7 +93,7 @@ function describeAccess(operation: Json, known: RouteFacts, options: ResolvedOpe
 
 function addProblems(operation: Json, route: RouteOptions, method: string, facts: AppFacts, known: RouteFacts) {
   const responses = isObject(operation.responses) ? operation.responses : {}
-  for (const { status, codes, retryAfter } of problemStatuses(route, method, facts, known)) {
+  for (const { status, codes, retryAfter } of problemStatuses(route, method, facts, known, options.problems)) {
     const key = String(status)
     if (responses[key] !== undefined || responses[`${key[0]}XX`] !== undefined) continue
     const response: Json = {

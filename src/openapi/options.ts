@@ -80,6 +80,12 @@ export interface KeelOpenApiOptions {
   securitySchemeNames?: { bearer?: string; refreshCookie?: string }
   /** Add the problem responses keel can send on each route. @default true */
   errorResponses?: boolean
+  /**
+   * Problems your own handlers or hooks can send on every route but keel's probes, by status, with their codes (e.g.
+   * `{ 503: ['DATABASE_UNAVAILABLE'] }`): added to keel's responses of that status, or as a response of their own.
+   * @default {}
+   */
+  problems?: Readonly<Record<number, readonly string[]>>
   /** Other @fastify/swagger options. @default {} */
   swagger?: KeelSwaggerOptions
 }
@@ -91,6 +97,7 @@ export interface ResolvedOpenApiOptions {
   readonly bearerScheme: string
   readonly cookieScheme: string
   readonly errorResponses: boolean
+  readonly problems: ReadonlyMap<number, readonly string[]>
   readonly swagger: Readonly<Record<string, unknown>>
   readonly transform: KeelSwaggerOptions['transform']
   readonly transformObject: KeelSwaggerOptions['transformObject']
@@ -106,6 +113,7 @@ const KNOWN = [
   'operationId',
   'securitySchemeNames',
   'errorResponses',
+  'problems',
   'swagger',
 ]
 const SWAGGER_KNOWN = [
@@ -171,6 +179,20 @@ function resolveDocument(o: Record<string, unknown>): Record<string, unknown> {
   return document
 }
 
+function resolveProblems(value: unknown): ReadonlyMap<number, readonly string[]> {
+  const problems = new Map<number, readonly string[]>()
+  if (value === undefined) return problems
+  if (!isPlainObject(value)) throw read.error('problems', 'must be an object', value, "pass e.g. { 503: ['DOWN'] }")
+  for (const [key, codes] of Object.entries(value)) {
+    const status = Number(key)
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw read.error(`problems.${key}`, 'is not a status in 400..599', key, 'use an error status, e.g. 503')
+    }
+    problems.set(status, read.stringList(`problems.${key}`, codes, []))
+  }
+  return problems
+}
+
 /** Validates the options once, at register time. */
 export function resolveOpenApiOptions(opts: unknown): ResolvedOpenApiOptions {
   const o = read.root(opts, KNOWN)
@@ -193,6 +215,7 @@ export function resolveOpenApiOptions(opts: unknown): ResolvedOpenApiOptions {
     bearerScheme: read.string('securitySchemeNames.bearer', names.bearer, 'bearerAuth', schemeName),
     cookieScheme: read.string('securitySchemeNames.refreshCookie', names.refreshCookie, 'refreshCookie', schemeName),
     errorResponses: read.boolean('errorResponses', o.errorResponses, true),
+    problems: resolveProblems(o.problems),
     swagger: Object.freeze(passThrough),
     transform: read.func<KeelSwaggerOptions['transform']>('swagger.transform', swagger.transform),
     transformObject: read.func<KeelSwaggerOptions['transformObject']>('swagger.transformObject', swagger.transformObject),

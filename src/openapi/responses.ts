@@ -80,6 +80,7 @@ export function problemStatuses(
   method: string,
   facts: AppFacts,
   known: RouteFacts,
+  extra: ReadonlyMap<number, readonly string[]>,
 ): KeelProblemStatus[] {
   const pathParams = /[:*]/.test(route.url)
   const found: KeelProblemStatus[] = []
@@ -100,5 +101,12 @@ export function problemStatuses(
   if (known.limit !== null) add(429, ['RATE_LIMITED' satisfies CodeName<typeof SECURITY_ERROR_CODES>], true)
   add(500, [errors('INTERNAL_SERVER_ERROR')])
   add(503, unavailableCodes(facts, known), true)
-  return found
+  if (facts.health?.isProbe(route) === true) return found
+  for (const [status, codes] of extra) {
+    const i = found.findIndex((entry) => entry.status === status)
+    const own = found[i]
+    if (own === undefined) found.push({ status, codes, retryAfter: status === 429 || status === 503 })
+    else found[i] = { ...own, codes: [...own.codes, ...codes.filter((code) => !own.codes.includes(code))] }
+  }
+  return found.sort((a, b) => a.status - b.status)
 }
