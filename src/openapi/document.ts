@@ -91,9 +91,16 @@ function describeAccess(operation: Json, known: RouteFacts, options: ResolvedOpe
   }
 }
 
-function addProblems(operation: Json, route: RouteOptions, method: string, facts: AppFacts, known: RouteFacts) {
+function addProblems(
+  operation: Json,
+  route: RouteOptions,
+  method: string,
+  facts: AppFacts,
+  known: RouteFacts,
+  extra: ReadonlyMap<number, readonly string[]>,
+): void {
   const responses = isObject(operation.responses) ? operation.responses : {}
-  for (const { status, codes, retryAfter } of problemStatuses(route, method, facts, known, options.problems)) {
+  for (const { status, codes, retryAfter } of problemStatuses(route, method, facts, known, extra)) {
     const key = String(status)
     if (responses[key] !== undefined || responses[`${key[0]}XX`] !== undefined) continue
     const response: Json = {
@@ -230,7 +237,7 @@ export function finishDocument(
       shed: facts.health !== undefined && facts.health.shedding && !facts.health.isProbe(route),
     }
     if (facts.auth !== undefined) describeAccess(operation, known, options)
-    if (options.errorResponses && facts.problems) addProblems(operation, route, method, facts, known)
+    if (options.errorResponses && facts.problems) addProblems(operation, route, method, facts, known, options.problems)
     fixQueryParameters(operation)
     addResponseHeaders(operation, facts, known)
     if (operation.operationId === undefined && options.operationId !== false) unnamed.push([operation, method, route])
