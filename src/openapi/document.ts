@@ -122,13 +122,27 @@ function fixQueryParameters(operation: Json): void {
   }
 }
 
-function addResponseHeaders(operation: Json, facts: AppFacts, known: RouteFacts): void {
+/** The success statuses whose schema is a pagination envelope of keel's (a `pagination` member with its `$id`). */
+function pagedStatuses(route: RouteOptions): Set<string> {
+  const responses = ((route.schema ?? {}) as { response?: Record<string, unknown> }).response ?? {}
+  const paged = new Set<string>()
+  for (const [status, schema] of Object.entries(responses)) {
+    const meta = (schema as { properties?: { pagination?: { $id?: unknown } } } | null)?.properties?.pagination?.$id
+    if (typeof meta === 'string' && KEEL_SCHEMAS[meta] !== undefined) paged.add(status.toUpperCase())
+  }
+  return paged
+}
+
+function addResponseHeaders(operation: Json, route: RouteOptions, facts: AppFacts, known: RouteFacts): void {
+  const pagedByRoute = pagedStatuses(route)
   const every = facts.requestId === undefined ? [] : [headerName(facts.requestId.header)]
   const limited = known.limit?.rateLimited === true ? rateLimitHeaders(facts) : []
   for (const [status, response] of Object.entries(isObject(operation.responses) ? operation.responses : {})) {
     if (!isObject(response)) continue
     const ratelimit = status === '429' && known.limit !== null ? rateLimitHeaders(facts) : limited
-    const paged = status.startsWith('2') && PAGE_REFS.some((ref) => JSON.stringify(response).includes(`"${ref}"`))
+    const paged =
+      status.startsWith('2') &&
+      (pagedByRoute.has(status) || PAGE_REFS.some((ref) => JSON.stringify(response).includes(`"${ref}"`)))
     addHeaders(response, [...every, ...ratelimit, ...(paged ? ['Link'] : [])])
   }
 }
@@ -239,7 +253,7 @@ export function finishDocument(
     if (facts.auth !== undefined) describeAccess(operation, known, options)
     if (options.errorResponses && facts.problems) addProblems(operation, route, method, facts, known, options.problems)
     fixQueryParameters(operation)
-    addResponseHeaders(operation, facts, known)
+    addResponseHeaders(operation, route, facts, known)
     if (operation.operationId === undefined && options.operationId !== false) unnamed.push([operation, method, route])
   }
   for (const [operation, method, route] of unnamed) {

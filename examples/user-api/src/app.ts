@@ -38,6 +38,8 @@ export interface BuildOptions {
   database?: Database
   /** keelHealth's `handleSignals`: main.ts turns it on; tests leave it off. @default false */
   handleSignals?: boolean
+  /** The OpenAPI version of `/docs/json` (tests check both). @default '3.0.3' */
+  openapiVersion?: '3.0.3' | '3.1.0'
 }
 
 /** The app `buildApp` returns: a Fastify instance with the TypeBox type provider. */
@@ -116,6 +118,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     // keelOpenApi (it registers @fastify/swagger) derives security, problem responses and headers from keel's
     // plugins; the routes declare only the problems of their own handlers.
     openapi: {
+      openapi: options.openapiVersion ?? '3.0.3',
       info: {
         title: 'fastify-keel user API',
         version: API_VERSION,
