@@ -177,7 +177,11 @@ function pruneKeelSchemas(document: Json): void {
   }
 }
 
-function addComponents(document: Json, facts: AppFacts, options: ResolvedOpenApiOptions): void {
+/**
+ * Adds keel's security schemes to the document. Called by the route transform too: @fastify/swagger looks up the
+ * schemes a route's own `security` names while it builds that route's operation.
+ */
+export function addSecuritySchemes(document: Json, facts: AppFacts, options: ResolvedOpenApiOptions): void {
   const components = isObject(document.components) ? document.components : {}
   document.components = components
   const schemes = isObject(components.securitySchemes) ? components.securitySchemes : {}
@@ -199,6 +203,11 @@ function addComponents(document: Json, facts: AppFacts, options: ResolvedOpenApi
     }
   }
   if (Object.keys(schemes).length > 0) components.securitySchemes = schemes
+}
+
+function addComponents(document: Json, facts: AppFacts, options: ResolvedOpenApiOptions): void {
+  addSecuritySchemes(document, facts, options)
+  const components = document.components as Json
   const headers = isObject(components.headers) ? components.headers : {}
   components.headers = { ...headerComponents(facts), ...headers }
 }

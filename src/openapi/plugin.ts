@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
-import { finishDocument, KEEL_SCHEMAS, ROUTE_MARK } from './document.js'
+import { addSecuritySchemes, finishDocument, KEEL_SCHEMAS, ROUTE_MARK } from './document.js'
 import { appFacts } from './facts.js'
 import { loadSwagger } from './load-swagger.js'
 import {
@@ -25,6 +25,7 @@ function swaggerOptions(app: FastifyInstance, config: ResolvedOpenApiOptions): R
   const routes = new Map<number, RouteOptions>()
   const marks = new WeakMap<object, number>()
   function transform(input: KeelSwaggerRouteTransformInput) {
+    addSecuritySchemes(input.openapiObject as Record<string, unknown>, appFacts(app), config)
     const own = config.transform?.(input) ?? {}
     const route = input.route as unknown as RouteOptions
     let mark = marks.get(route)
