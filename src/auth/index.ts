@@ -2,6 +2,9 @@ import type { KeelAuthPolicy } from './auth-policy.js'
 import type { KeelAuthErrorFactory } from './errors.js'
 import type { KeelAuthHook, KeelAuthorizeRequirement, KeelAuthUser, KeelTokens } from './types.js'
 
+// The whole typed surface of keelAuth, and nothing else: keel does not expose @fastify/jwt's `app.jwt`,
+// `request.jwtVerify` or `reply.jwtSign` (see docs/auth.md#typescript), so they are not typed here either.
+export type { KeelAuthorizeRule, KeelAuthPolicy, KeelRouteAccess } from './auth-policy.js'
 export {
   AUTH_CONFIG_CODES,
   AUTH_ERROR_CODES,
@@ -48,10 +51,6 @@ export type {
   KeelUser,
   TokenPair,
 } from './types.js'
-
-// The whole typed surface of keelAuth, and nothing else: keel does not expose @fastify/jwt's `app.jwt`,
-// `request.jwtVerify` or `reply.jwtSign` (see docs/auth.md#typescript), so they are not typed here either.
-export type { KeelAuthorizeRule, KeelAuthPolicy, KeelRouteAccess } from './auth-policy.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -43,7 +43,10 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
   app.decorate('authorize', createAuthorize(authError))
   app.decorate('authError', authError)
   app.decorate('tokens', createTokens({ app, ring, store, config, authError, log: app.log }))
-  app.decorate('authPolicy', createAuthPolicy(app, authenticate, policyFacts(config.refreshTransport, (config.issuers?.length ?? 0) > 0)))
+  app.decorate(
+    'authPolicy',
+    createAuthPolicy(app, authenticate, policyFacts(config.refreshTransport, (config.issuers?.length ?? 0) > 0)),
+  )
   checkGuardOrder(app, authenticate)
   if (config.jwks) await registerJwks(app, ring.jwks)
 

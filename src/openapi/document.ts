@@ -48,7 +48,10 @@ function headerComponents(facts: AppFacts): Json {
   }
   const { draft, legacy } = facts.limits?.headers ?? { draft: false, legacy: false }
   if (draft) {
-    headers['RateLimit-Policy'] = { description: 'The rate-limit policies (structured field)', schema: { type: 'string' } }
+    headers['RateLimit-Policy'] = {
+      description: 'The rate-limit policies (structured field)',
+      schema: { type: 'string' },
+    }
     headers.RateLimit = { description: 'What each policy has left (structured field)', schema: { type: 'string' } }
   }
   if (legacy) {

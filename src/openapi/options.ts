@@ -165,7 +165,9 @@ function resolveDocument(o: Record<string, unknown>): Record<string, unknown> {
   }
   const servers = listOption('servers', o.servers, "pass e.g. [{ url: 'https://api.example.com' }]")
   for (const [i, server] of (servers ?? []).entries()) {
-    read.string(`servers[${i}].url`, (server as { url?: unknown }).url, '', { fix: "pass e.g. 'https://api.example.com'" })
+    read.string(`servers[${i}].url`, (server as { url?: unknown }).url, '', {
+      fix: "pass e.g. 'https://api.example.com'",
+    })
   }
   const document: Record<string, unknown> = { openapi: version }
   if (info !== undefined) document.info = info
@@ -218,6 +220,9 @@ export function resolveOpenApiOptions(opts: unknown): ResolvedOpenApiOptions {
     problems: resolveProblems(o.problems),
     swagger: Object.freeze(passThrough),
     transform: read.func<KeelSwaggerOptions['transform']>('swagger.transform', swagger.transform),
-    transformObject: read.func<KeelSwaggerOptions['transformObject']>('swagger.transformObject', swagger.transformObject),
+    transformObject: read.func<KeelSwaggerOptions['transformObject']>(
+      'swagger.transformObject',
+      swagger.transformObject,
+    ),
   })
 }

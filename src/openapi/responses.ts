@@ -2,11 +2,11 @@
 // it possible. The codes come from the owners' registries, so a renamed or added code reaches the document.
 import type { RouteOptions } from 'fastify'
 import type { KeelRouteAccess } from '../auth/auth-policy.js'
-import { AUTH_ERROR_CODES } from '../auth/codes.js'
-import { ERROR_CODES } from '../errors/codes.js'
-import { HEALTH_ERROR_CODES } from '../health/codes.js'
-import { PAGINATION_ERROR_CODES } from '../pagination/codes.js'
-import { SECURITY_ERROR_CODES } from '../security/codes.js'
+import type { AUTH_ERROR_CODES } from '../auth/codes.js'
+import type { ERROR_CODES } from '../errors/codes.js'
+import type { HEALTH_ERROR_CODES } from '../health/codes.js'
+import type { PAGINATION_ERROR_CODES } from '../pagination/codes.js'
+import type { SECURITY_ERROR_CODES } from '../security/codes.js'
 import type { KeelRouteLimit } from '../security/route-limits.js'
 import type { AppFacts } from './facts.js'
 

@@ -2,6 +2,10 @@ import type { KeelAuthPolicy } from '../auth/auth-policy.js'
 import type { KeelAuthErrorFactory } from '../auth/errors.js'
 import type { KeelAuthHook, KeelAuthorizeRequirement, KeelAuthUser } from '../auth/types.js'
 
+// The typed surface of keelResourceServer: what it decorates, the same declarations as fastify-keel/auth's minus
+// `app.tokens`, which does not exist when keel issues no tokens. (An app that imports fastify-keel/auth as well gets
+// its declarations too; both agree on every member they share.)
+export type { KeelAuthorizeRule, KeelAuthPolicy, KeelRouteAccess } from '../auth/auth-policy.js'
 export {
   AUTH_CONFIG_CODES,
   AUTH_ERROR_CODES,
@@ -23,11 +27,6 @@ export type {
 } from '../auth/types.js'
 export type { KeelResourceServerOptions } from './options.js'
 export { keelResourceServer, keelResourceServer as default } from './plugin.js'
-
-// The typed surface of keelResourceServer: what it decorates, the same declarations as fastify-keel/auth's minus
-// `app.tokens`, which does not exist when keel issues no tokens. (An app that imports fastify-keel/auth as well gets
-// its declarations too; both agree on every member they share.)
-export type { KeelAuthorizeRule, KeelAuthPolicy, KeelRouteAccess } from '../auth/auth-policy.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

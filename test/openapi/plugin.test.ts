@@ -1,4 +1,4 @@
-import { type TypeBoxTypeProvider, Type } from '@fastify/type-provider-typebox'
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { keel } from 'fastify-keel'
 import type {} from 'fastify-keel/auth'
@@ -6,6 +6,7 @@ import { problemResponse } from 'fastify-keel/errors'
 import { defaultOperationId, keelOpenApi, OPENAPI_CONFIG_CODES } from 'fastify-keel/openapi'
 import { describe, expect, it } from 'vitest'
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests walk a JSON document of any shape
 type Json = Record<string, any>
 
 const auth = { secret: 'a-test-secret-of-at-least-32-bytes!!', issuer: 'https://issuer.test', audience: 'test' }

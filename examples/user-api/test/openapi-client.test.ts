@@ -110,9 +110,9 @@ describe('example OpenAPI document, driven by a typed client', () => {
     expect((await api.PUT('/users/me/password', { ...as(token), body: wrong })).response.status).toBe(400)
     expect((await api.GET('/users', as(token))).response.status).toBe(403)
     expect((await api.GET('/users', { ...as(adminToken), params: { query: { limit: 1 } } })).response.status).toBe(200)
-    expect((await api.GET('/users', { ...as(adminToken), params: { query: { cursor: 'nope' } } })).response.status).toBe(
-      400,
-    )
+    expect(
+      (await api.GET('/users', { ...as(adminToken), params: { query: { cursor: 'nope' } } })).response.status,
+    ).toBe(400)
     const byId = (userId: string) => ({ params: { path: { id: userId } } })
     expect((await api.GET('/users/{id}', { ...as(token), ...byId(id) })).response.status).toBe(200)
     const missing = '00000000-0000-4000-8000-000000000000'
