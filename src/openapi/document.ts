@@ -260,7 +260,7 @@ export function finishDocument(
     const known: RouteFacts = {
       access: facts.auth?.routeAccess(route) ?? null,
       limit: facts.limits?.routeLimit(route) ?? null,
-      shed: facts.health !== undefined && facts.health.shedding && !facts.health.isProbe(route),
+      shed: facts.health?.shedding === true && !facts.health.isProbe(route),
     }
     if (facts.auth !== undefined) describeAccess(operation, known, options)
     if (options.errorResponses && facts.problems) addProblems(operation, route, method, facts, known, options.problems)
