@@ -1,3 +1,4 @@
+import type { KeelHealthUnderPressureOptions } from './options.js'
 import type { KeelHealth } from './plugin.js'
 
 export type {
@@ -18,5 +19,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Readiness checks and graceful shutdown; added by `keelHealth`. @see docs/health.md */
     health: KeelHealth
+  }
+  interface FastifyContextConfig {
+    /**
+     * This route's answer to pressure instead of shedding it: return nothing to let the request through, or send
+     * a reply. `@fastify/under-pressure` reads it; its own types do not declare it.
+     * @see docs/health.md#degrade-instead-of-shedding
+     */
+    pressureHandler?: KeelHealthUnderPressureOptions['pressureHandler']
   }
 }
