@@ -11,11 +11,12 @@
 // - `<!-- sample: skip <reason> -->` leaves a block out, and the run lists it with its reason.
 // Other languages (sh, json, http, yaml, sql, text…) are not code for users to run; a block without a language
 // fails the run, so no code hides from it.
-// Alone: `node test/package/docs-samples.mjs` (a consumer of its own; KEEL_SAMPLES_WORK=<dir> reuses one).
+// Alone: `node test/package/docs-samples.mjs` (a consumer of its own, removed after; KEEL_SAMPLES_KEEP=1 keeps it,
+// KEEL_SAMPLES_WORK=<dir> reuses a kept one, with the tarball it was made with).
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { bin, createConsumer, root } from './consumer.mjs'
 
@@ -277,14 +278,16 @@ export async function runDocsSamples(work) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const reuse = process.env.KEEL_SAMPLES_WORK
+  const keep = reuse !== undefined || process.env.KEEL_SAMPLES_KEEP === '1'
   const work = reuse ?? createConsumer(sampleDependencies())
   try {
     const failures = await runDocsSamples(work)
     if (failures.length > 0) {
       console.error(`FAILED at: docs samples (${failures.join('; ')})`)
       process.exitCode = 1
-    } else console.log(`\ndocs samples: all passed (${relative(root, work) || work})`)
+    } else console.log('\ndocs samples: all passed')
   } finally {
-    if (!reuse) rmSync(work, { recursive: true, force: true })
+    if (keep) console.log(`consumer kept: KEEL_SAMPLES_WORK=${work} node test/package/docs-samples.mjs`)
+    else rmSync(work, { recursive: true, force: true })
   }
 }
