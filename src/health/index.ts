@@ -1,4 +1,5 @@
 import type { KeelHealthPolicy } from './health-policy.js'
+import type { KeelHealthUnderPressureOptions } from './options.js'
 import type { KeelHealth } from './plugin.js'
 
 export type {
@@ -26,5 +27,13 @@ declare module 'fastify' {
      * @see docs/health.md#apphealthpolicy
      */
     readonly healthPolicy: KeelHealthPolicy
+  }
+  interface FastifyContextConfig {
+    /**
+     * This route's answer to pressure instead of shedding it: return nothing to let the request through, or send
+     * a reply. `@fastify/under-pressure` reads it; its own types do not declare it.
+     * @see docs/health.md#degrade-instead-of-shedding
+     */
+    pressureHandler?: KeelHealthUnderPressureOptions['pressureHandler']
   }
 }
