@@ -161,7 +161,9 @@ function parseCli(argv) {
     nodes: matrix ? (values.node === undefined ? MATRIX_NODES : values.node.split(',')) : [values.node],
     matrix,
     // The ablation of the matrix: one short pass per scenario.
-    ablation: matrix ? { scenarios: ABLATION, passes: 1, duration: 4, warmup: 1 } : undefined,
+    ablation: matrix
+      ? { scenarios: ABLATION, passes: 1, duration: values.quick ? 2 : 4, warmup: values.quick ? 0.5 : 1 }
+      : undefined,
     mode: values.ablation ? 'ablation' : matrix ? 'matrix' : values.quick ? 'quick' : 'full',
   }
 }
