@@ -6,9 +6,9 @@
 // Each run uses its own schema and Redis key prefix, removed on close; the shared services are never flushed.
 import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { AddressInfo } from 'node:net'
 import type { BenchServer } from './servers.js'
 
 const EMAIL = 'bench@example.test'
@@ -92,7 +92,11 @@ export async function exampleServer(): Promise<BenchServer> {
       payload: { email: EMAIL, name: 'Bench User', password: PASSWORD },
     })
     if (registered.statusCode !== 201) throw new Error(`register: ${registered.statusCode} ${registered.body}`)
-    const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: EMAIL, password: PASSWORD } })
+    const login = await app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { email: EMAIL, password: PASSWORD },
+    })
     if (login.statusCode !== 200) throw new Error(`login: ${login.statusCode} ${login.body}`)
     const { accessToken } = login.json<{ accessToken: string }>()
     return {

@@ -5,6 +5,9 @@
 // requests to warm it up (V8 tiers up by call counts, not time), the counters are zeroed with callgrind_control,
 // a fixed number of measured requests follows, and the counters are dumped. Instructions of every thread of the
 // server (GC helpers included) ÷ requests; the ratio bare ÷ scenario approximates the CPU ratio of `npm run bench`.
+// One connection by default: with several, how many requests one event-loop turn serves depends on how fast the
+// load generator runs beside the slowed-down server, i.e. on the machine's load, and so does the count per request
+// (it read 135,000 to 200,000 for bare Fastify); one request at a time makes it repeatable.
 //
 //   node bench/instructions.mjs --only bare,keel,keel+auth [--node 24] [--requests 4000] [--warmup 3000]
 import { execFileSync } from 'node:child_process'
@@ -22,7 +25,7 @@ const { values } = parseArgs({
     node: { type: 'string' },
     requests: { type: 'string', default: '4000' },
     warmup: { type: 'string', default: '3000' },
-    connections: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '1' },
     'no-build': { type: 'boolean', default: false },
   },
 })
@@ -34,7 +37,7 @@ const outDir = join(process.cwd(), 'bench', 'results', 'callgrind')
 
 function totalOf(file) {
   const text = readFileSync(file, 'utf8')
-  const line = text.split("\n").find((l) => l.startsWith("summary:"))
+  const line = text.split('\n').find((l) => l.startsWith('summary:'))
   if (line === undefined) throw new Error(`no totals in ${file}`)
   return Number(line.split(/\s+/)[1])
 }
@@ -43,7 +46,13 @@ async function measure(name) {
   const dir = join(outDir, name.replace(/[^a-z0-9]+/gi, '-'))
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
-  const wrap = ['valgrind', '--tool=callgrind', '--dump-instr=no', '--dump-line=no', `--callgrind-out-file=${dir}/cg.%p`]
+  const wrap = [
+    'valgrind',
+    '--tool=callgrind',
+    '--dump-instr=no',
+    '--dump-line=no',
+    `--callgrind-out-file=${dir}/cg.%p`,
+  ]
   const handle = startChild(name, { tag: name, node, wrap, pin: false })
   try {
     const ready = await handle.next()
@@ -76,10 +85,14 @@ const rows = []
 for (const name of scenarios) {
   const row = await measure(name)
   rows.push(row)
-  process.stderr.write(`  ${name.padEnd(20)} ${Math.round(row.perRequest).toLocaleString('en-US')} instructions/request\n`)
+  process.stderr.write(
+    `  ${name.padEnd(20)} ${Math.round(row.perRequest).toLocaleString('en-US')} instructions/request\n`,
+  )
 }
 const bare = rows.find((r) => r.name === 'bare')
-process.stdout.write(`\nNode ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}, ${requests} requests after ${warmup} warm-up\n\n`)
+process.stdout.write(
+  `\nNode ${execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()}, ${requests} requests after ${warmup} warm-up\n\n`,
+)
 process.stdout.write('| scenario | instructions/request | bare ÷ scenario |\n|---|---:|---:|\n')
 for (const r of rows) {
   const ratio = bare ? (bare.perRequest / r.perRequest).toFixed(2) : '—'

@@ -487,10 +487,10 @@ export function renderTables(rows, { ablation = false } = {}) {
   const budget = ablation ? [] : budgetLines(rows)
   if (budget.length > 0) {
     out.push('')
-    const show = (x) => (x === undefined ? '—' : fmt(x, 2))
+    const show = (x, unit) => (x === undefined ? '—' : unit === undefined ? fmt(x, 2) : `${fmt(x, 1)}${unit}`)
     out.push('| budget | measured | | by server CPU per request |')
     out.push('|---|---:|---|---:|')
-    for (const b of budget) out.push(`| ${b.label} | ${show(b.measured)} | ${b.verdict} | ${show(b.byCpu)} |`)
+    for (const b of budget) out.push(`| ${b.label} | ${show(b.measured, b.unit)} | ${b.verdict} | ${show(b.byCpu)} |`)
   }
   return out.join('\n')
 }
@@ -515,7 +515,10 @@ export function budgetLines(rows) {
   if (example.status !== 'ok') return [...lines, { label, verdict: 'not measured' }]
   // autocannon reports p97.5, not p95: meeting it at p97.5 meets it at p95.
   const met = example.p97 < KPI_P95_MS && example.rps >= 0.99 * (example.offeredRate ?? 0)
-  return [...lines, { label, measured: example.p97, met, verdict: met ? 'met' : 'MISSED', byCpu: undefined }]
+  return [
+    ...lines,
+    { label, measured: example.p97, unit: ' ms', met, verdict: met ? 'met' : 'MISSED', byCpu: undefined },
+  ]
 }
 
 function machine() {
@@ -560,14 +563,16 @@ function nodeTarget(spec) {
 
 /** The budget lines of every Node version side by side. */
 function renderBudgetMatrix(results) {
-  const show = (x) => (x === undefined ? '—' : fmt(x, 2))
+  const show = (x, unit) => (x === undefined ? '—' : unit === undefined ? fmt(x, 2) : `${fmt(x, 1)}${unit}`)
   const perNode = results.map((r) => budgetLines(r.rows))
   const out = [
     `| budget | ${results.map((r) => `Node ${r.nodeMajor} | | by CPU`).join(' | ')} |`,
     `|---|${results.map(() => '---:|---|---:').join('|')}|`,
   ]
   for (let i = 0; i < (perNode[0]?.length ?? 0); i++) {
-    const cells = perNode.map((lines) => `${show(lines[i]?.measured)} | ${lines[i]?.verdict ?? ''} | ${show(lines[i]?.byCpu)}`)
+    const cells = perNode.map(
+      (lines) => `${show(lines[i]?.measured, lines[i]?.unit)} | ${lines[i]?.verdict ?? ''} | ${show(lines[i]?.byCpu)}`,
+    )
     out.push(`| ${perNode[0][i].label} | ${cells.join(' | ')} |`)
   }
   return out.join('\n')
@@ -594,13 +599,16 @@ async function main() {
   for (const target of targets) {
     const suiteConfig = { ...config, ...target }
     const main = await runSuite(suiteConfig, config.scenarios)
-    const ablation = config.ablation && (await runSuite({ ...suiteConfig, ...config.ablation }, config.ablation.scenarios))
+    const ablation =
+      config.ablation && (await runSuite({ ...suiteConfig, ...config.ablation }, config.ablation.scenarios))
     results.push({ ...target, main, ablation })
   }
   const header = [
     `Machine: ${machine()}.`,
     methodLine(config, pinned),
-    ...(config.ablation ? [`Ablation: ${methodLine({ ...config, ...config.ablation }, pinned)}`] : []),
+    ...(config.ablation
+      ? [`Ablation: ${methodLine({ ...config, ...config.ablation }, pinned).slice('Method: '.length)}`]
+      : []),
     // Anything well above 1 on two cores means other work shared the machine: compare ratios, not req/s.
     `Load average (1 min): ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after.`,
   ].join('\n')
@@ -608,9 +616,13 @@ async function main() {
   for (const r of results) {
     const title = results.length > 1 || config.nodes[0] !== undefined ? `### Node ${r.nodeVersion}\n\n` : ''
     sections.push(`${title}${renderTables(r.main.rows, { ablation: config.mode === 'ablation' })}`)
-    if (r.ablation) sections.push(`#### Ablation, Node ${r.nodeVersion}\n\n${renderTables(r.ablation.rows, { ablation: true })}`)
+    if (r.ablation)
+      sections.push(`#### Ablation, Node ${r.nodeVersion}\n\n${renderTables(r.ablation.rows, { ablation: true })}`)
   }
-  if (results.length > 1) sections.push(`### Budget, side by side\n\n${renderBudgetMatrix(results.map((r) => ({ ...r, rows: r.main.rows })))}`)
+  if (results.length > 1)
+    sections.push(
+      `### Budget, side by side\n\n${renderBudgetMatrix(results.map((r) => ({ ...r, rows: r.main.rows })))}`,
+    )
   const table = sections.join('\n\n')
   process.stdout.write(`\n${header}\n\n${table}\n`)
 
@@ -654,7 +666,7 @@ function readHelp() {
     '  --duration S         seconds measured per pass (default 10, quick 2)',
     '  --warmup S           seconds of warm-up per server (default 3, quick 0.5)',
     '  --connections N      autocannon connections (default 50)',
-    '  --node V             run the servers on Node V (a major, e.g. 24: the registry\'s node@24 via npx; or a path)',
+    "  --node V             run the servers on Node V (a major, e.g. 24: the registry's node@24 via npx; or a path)",
     '  --matrix             Node 24 and Node 20 (or --node 24,22), the budget scenarios, the example and the ablation',
     '                       of each, and the budget lines side by side (2 passes × (2 s + 6 s); ablation 1 × (1 s + 4 s))',
     '  --check-budget       exit 1 when a budget line is missed',
