@@ -7,7 +7,7 @@
 // server (GC helpers included) ÷ requests; the ratio bare ÷ scenario approximates the CPU ratio of `npm run bench`.
 // One connection by default: with several, how many requests one event-loop turn serves depends on how fast the
 // load generator runs beside the slowed-down server, i.e. on the machine's load, and so does the count per request
-// (it read 135,000 to 200,000 for bare Fastify); one request at a time makes it repeatable.
+// (it read 135,000 to 200,000 for bare Fastify); one request at a time repeats to within 0.1 %.
 //
 //   node bench/instructions.mjs --only bare,keel,keel+auth [--node 24] [--requests 4000] [--warmup 3000]
 import { execFileSync } from 'node:child_process'

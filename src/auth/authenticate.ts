@@ -3,7 +3,7 @@
 // new token is verified once by its key's pinned verifier, checked, deep-frozen and cached.
 
 import { TokenError } from 'fast-jwt'
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import type { KeelAuthErrorFactory } from './errors.js'
 import type { IssuerVerifier, IssuerVerifiers } from './issuers/verify.js'
 import type { KeyRing } from './keys.js'
@@ -91,8 +91,7 @@ export function createAuthenticate(parts: AuthenticateParts): KeelAuthHook {
     return verified
   }
 
-  /** The request's verified token: from the cache, verified now, or a promise (an identity provider's token). */
-  function verifiedTokenOf(request: FastifyRequest): VerifiedToken | Promise<VerifiedToken> {
+  return async function keelAuthenticate(request: FastifyRequest): Promise<void> {
     const authorization = request.headers.authorization
     // RFC 6750: `Bearer <token>`, scheme case-insensitive. Any other scheme means no bearer credentials.
     const space = authorization === undefined ? -1 : authorization.indexOf(' ')
@@ -102,61 +101,21 @@ export function createAuthenticate(parts: AuthenticateParts): KeelAuthHook {
     }
     const token = space === -1 ? '' : (authorization as string).slice(space + 1).trim()
     if (token === '' || token.length > MAX_TOKEN_LENGTH || token.includes(' ')) throw authError('TOKEN_INVALID')
-    const cached = cache.get(token)
-    if (cached === undefined) {
+    let verified = cache.get(token)
+    if (verified === undefined) {
       // Whose token is it: a configured identity provider's (by its `iss`), else keel's own keys'.
       const issuer = issuers?.find(token)
-      return issuer === undefined ? verify(token) : verifyForIssuer(issuer, token)
-    }
-    if (cached.expiresAt < Date.now()) {
+      verified = issuer === undefined ? verify(token) : await verifyForIssuer(issuer, token)
+    } else if (verified.expiresAt < Date.now()) {
       cache.delete(token)
       throw authError('TOKEN_EXPIRED')
     }
-    return cached
-  }
-
-  /** Sets `request.user` unless the token is revoked; a promise when the store answers asynchronously. */
-  function accept(request: FastifyRequest, verified: VerifiedToken): Promise<void> | undefined {
     // Only keel's own tokens are checked against its store (revokeAll, sessions): an identity provider's token may
     // carry a `sid` of the provider's, which no keel session has.
-    const revoked = verified.issuedByKeel && isRevoked !== undefined ? isRevoked(verified) : false
-    if (revoked === false) {
-      request.user = verified.user
-      return undefined
+    if (verified.issuedByKeel && isRevoked !== undefined) {
+      const revoked = isRevoked(verified)
+      if (revoked === true || (revoked !== false && (await revoked))) throw authError('TOKEN_REVOKED')
     }
-    if (revoked === true) throw authError('TOKEN_REVOKED')
-    return revoked.then((yes) => {
-      if (yes) throw authError('TOKEN_REVOKED')
-      request.user = verified.user
-    })
+    request.user = verified.user
   }
-
-  /** The whole check: `undefined` when it completed synchronously (a cached token, an in-memory store). */
-  function check(request: FastifyRequest): Promise<void> | undefined {
-    const verified = verifiedTokenOf(request)
-    return verified instanceof Promise ? verified.then((token) => accept(request, token)) : accept(request, verified)
-  }
-
-  // Callback style when Fastify runs it as a hook (it passes `done`): a cached token checked against an in-memory
-  // store then costs no promise (and, on Node 20, none of the async-context hooks getRequestId() enables). Called
-  // as `await app.authenticate(request, reply)` it returns a promise, as its type says.
-  function keelAuthenticate(
-    request: FastifyRequest,
-    _reply: FastifyReply,
-    done?: HookHandlerDoneFunction,
-  ): Promise<void> | undefined {
-    let pending: Promise<void> | undefined
-    try {
-      pending = check(request)
-    } catch (error) {
-      if (done === undefined) return Promise.reject(error)
-      done(error as Error)
-      return undefined
-    }
-    if (done === undefined) return pending ?? Promise.resolve()
-    if (pending === undefined) done()
-    else pending.then(() => done(), done)
-    return undefined
-  }
-  return keelAuthenticate as KeelAuthHook
 }
