@@ -1,7 +1,7 @@
 // /users/*: the current user's account, and user management for admins.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { httpErrors } from 'fastify-keel/errors'
+import { httpErrors, problemResponse } from 'fastify-keel/errors'
 import { CursorPaginated, composeQuery, cursorQuery, linkHeader, parseSort, sortQuery } from 'fastify-keel/pagination'
 import { Type } from 'typebox'
 import { appError } from '../codes.js'
@@ -21,10 +21,11 @@ import {
   UserIdParamsSchema,
   UserSchema,
 } from '../users/schemas.js'
-import { problemResponses } from './problems.js'
 
 export interface UsersRoutesOptions {
   users: UsersRepository
+  /** Failed current-password checks allowed per user and minute (`LOGIN_RATE_LIMIT`, as for login). */
+  passwordFailureLimit: number
 }
 
 const UserSortQuery = sortQuery(['createdAt', 'email', 'name'] satisfies UserSortField[], { default: 'createdAt' })
@@ -35,7 +36,10 @@ const ListQuerySchema = composeQuery([
 ])
 const UserPageSchema = CursorPaginated(UserSchema)
 const NoContent = Type.Null({ description: 'Done' })
-const bearer = [{ bearerAuth: [] }]
+// keelOpenApi documents what keel answers on each route (security, 400/401/403/413/414/415/429/500/503); a route
+// declares only the problems of its own handler.
+const userNotFound = problemResponse(404, { codes: ['USER_NOT_FOUND'] })
+const userConflict = problemResponse(409, { codes: ['EMAIL_TAKEN', 'LAST_ADMIN'] })
 
 function conflict(error: unknown): never {
   if (error instanceof UserConflictError) {
@@ -46,7 +50,10 @@ function conflict(error: unknown): never {
   throw error
 }
 
-export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, { users }) => {
+export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (
+  app,
+  { users, passwordFailureLimit },
+) => {
   const isAdmin = app.authorize('admin')
   const isAdminOrSelf = app.authorize({
     check: (user, request: FastifyRequest) =>
@@ -69,8 +76,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['users'],
         summary: 'The current user',
-        security: bearer,
-        response: { 200: UserEnvelopeSchema, ...problemResponses(401, 429) },
+        response: { 200: UserEnvelopeSchema },
       },
     },
     async (request) => ({ user: await currentUser(request) }),
@@ -83,9 +89,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['users'],
         summary: 'Update the current user',
-        security: bearer,
         body: UpdateMeBodySchema,
-        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 413, 415, 429) },
+        response: { 200: UserEnvelopeSchema },
       },
     },
     async (request) => {
@@ -99,16 +104,29 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     '/users/me/password',
     {
       onRequest: [app.authenticate],
+      // A stolen access token must not let its holder guess the current password at the global rate: failed
+      // attempts are limited per user (the key runs in preHandler, after authenticate).
+      config: {
+        security: {
+          failureLimit: {
+            name: 'password-failures',
+            max: passwordFailureLimit,
+            timeWindow: '1 minute',
+            keyGenerator: (request: FastifyRequest) => `password:${request.user.sub}`,
+          },
+        },
+      },
       schema: {
         tags: ['users'],
         summary: 'Change the password; logs out every session of this user',
-        security: bearer,
         body: ChangePasswordBodySchema,
-        response: { 204: NoContent, ...problemResponses(400, 401, 413, 415, 429) },
+        response: { 204: NoContent },
       },
     },
     async (request, reply) => {
       const { currentPassword, newPassword } = request.body
+      // As at login: while the token store is down, answer 503 before the password is checked (and changed).
+      await app.tokens.checkStore()
       const outcome = await users.changePassword(request.user.sub, currentPassword, newPassword)
       if (outcome === 'not-found') throw accountGone()
       if (outcome === 'wrong-password') throw appError('INVALID_CURRENT_PASSWORD', 'The current password is wrong')
@@ -124,9 +142,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['admin'],
         summary: 'List users (admins only), one cursor page at a time',
-        security: bearer,
         querystring: ListQuerySchema,
-        response: { 200: UserPageSchema, ...problemResponses(400, 401, 403, 429) },
+        response: { 200: UserPageSchema },
       },
     },
     async (request, reply) => {
@@ -155,9 +172,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['admin'],
         summary: 'One user (admins, or the user themselves)',
-        security: bearer,
         params: UserIdParamsSchema,
-        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 403, 404, 429) },
+        response: { 200: UserEnvelopeSchema, 404: userNotFound },
       },
     },
     async (request) => {
@@ -174,10 +190,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['admin'],
         summary: "Change a user's name or role (admins only)",
-        security: bearer,
         params: UserIdParamsSchema,
         body: AdminUpdateBodySchema,
-        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429) },
+        response: { 200: UserEnvelopeSchema, 404: userNotFound, 409: userConflict },
       },
     },
     async (request) => {
@@ -199,9 +214,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['admin'],
         summary: 'Delete a user and revoke their tokens (admins only)',
-        security: bearer,
         params: UserIdParamsSchema,
-        response: { 204: NoContent, ...problemResponses(400, 401, 403, 404, 409, 429) },
+        response: { 204: NoContent, 404: userNotFound, 409: userConflict },
       },
     },
     async (request, reply) => {

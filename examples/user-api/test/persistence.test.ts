@@ -2,8 +2,8 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../examples/user-api/src/db/database.js'
-import { migrate, migrationsDir } from '../../examples/user-api/src/db/migrate.js'
+import { openDatabase } from '../src/db/database.js'
+import { migrate, migrationsDir } from '../src/db/migrate.js'
 import { ADMIN, pgliteTarget, startApp, type Target, testConfig } from './harness.js'
 
 describe('example persistence (embedded PGlite)', () => {
@@ -32,6 +32,33 @@ describe('example persistence (embedded PGlite)', () => {
       const me = await second.api.request<{ user: { id: string } }>('GET', '/users/me', { token: accessToken })
       expect(me.status).toBe(200)
       expect(me.body.user.id).toBe(userId)
+    } finally {
+      await second.close()
+    }
+  }, 60_000)
+
+  it('should keep sessions across a restart: a refresh token and a revocation from before still count', async () => {
+    const config = testConfig(target)
+    const first = await startApp(config)
+    let kept: { refreshToken: string }
+    let revoked: { accessToken: string }
+    try {
+      await first.api.register('sessions@example.test')
+      kept = await first.api.login('sessions@example.test')
+      revoked = await first.api.login('sessions@example.test')
+      const logout = await first.api.request('POST', '/auth/logout', { token: revoked.accessToken, body: {} })
+      expect(logout.status).toBe(204)
+    } finally {
+      await first.close()
+    }
+
+    const second = await startApp(config)
+    try {
+      const refreshed = await second.api.request('POST', '/auth/refresh', { body: { refreshToken: kept.refreshToken } })
+      expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200)
+      const me = await second.api.request('GET', '/users/me', { token: revoked.accessToken })
+      expect(me.status).toBe(401)
+      expect((me.body as { code?: unknown }).code).toBe('TOKEN_REVOKED')
     } finally {
       await second.close()
     }

@@ -1,4 +1,4 @@
-// `npm run example` is the README's quick start: main.ts must start on the embedded database, print its
+// `npm run dev` is the README's quick start: main.ts must start on the embedded database, print its
 // URL, refuse a bad environment with a message per variable, and stop cleanly on Ctrl-C.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -6,13 +6,18 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pgliteTarget, type Target } from './harness.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url))
+const templateRoot = fileURLToPath(new URL('../', import.meta.url))
 
+/**
+ * `npm run dev` without npm: tsx runs the sources. `TSX_TSCONFIG_PATH` passes through, so a checkout that maps
+ * `fastify-keel` to its sources (the repository's test run sets it) starts the same way.
+ */
 function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(tsx, ['examples/user-api/src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  const passThrough =
+    process.env.TSX_TSCONFIG_PATH === undefined ? {} : { TSX_TSCONFIG_PATH: process.env.TSX_TSCONFIG_PATH }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: templateRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...passThrough, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let text = ''
@@ -64,6 +69,33 @@ describe('example main', () => {
       child.kill('SIGINT')
       const [code] = await exit
       expect(code).toBe(0)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  }, 60_000)
+
+  it('should fail readiness at once on SIGTERM, keep serving for SHUTDOWN_DELAY, then exit 0', async () => {
+    const { child, output } = startMain({
+      PORT: '0',
+      KEEL_DATA_DIR: target.storage.dataDir,
+      MAX_EVENT_LOOP_DELAY: '0',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DELAY: '3000',
+    })
+    try {
+      const [, url] = await waitFor(output, /listening on (http:\/\/\S+)/, child)
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200)
+      const exit = once(child, 'exit')
+      const signalled = Date.now()
+      child.kill('SIGTERM')
+      let ready = 200
+      while (ready === 200 && Date.now() - signalled < 2000) ready = (await fetch(`${url}/health/ready`)).status
+      expect(ready).toBe(503)
+      // Still serving during the delay: the load balancer sees readiness fail and stops sending meanwhile.
+      expect((await fetch(`${url}/health/live`)).status).toBe(200)
+      const [code] = await exit
+      expect(code).toBe(0)
+      expect(Date.now() - signalled).toBeGreaterThanOrEqual(2900)
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL')
     }
