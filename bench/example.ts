@@ -77,6 +77,7 @@ export async function exampleServer(): Promise<BenchServer> {
   const config = loadConfig({
     NODE_ENV: 'production',
     JWT_SECRET: 'bench-secret-0123456789abcdef0123456789abcdef',
+    CURSOR_SECRET: 'bench-cursor-secret-0123456789abcdef0123456789',
     // The offered load is 3,000 req/s from one client IP: the app's per-IP limit is raised so it never answers 429.
     RATE_LIMIT_MAX: '1000000000',
     LOG_LEVEL: 'silent',

@@ -218,12 +218,26 @@ export async function buildChildren(scenarios) {
     format: 'esm',
     target: 'node20',
     logLevel: 'warning',
+    plugins: [exampleMigrations],
   })
-  // The example reads its SQL migrations beside its module (`new URL('./migrations/', import.meta.url)`): in the
-  // bundle that is this folder.
-  cpSync(join(root, 'examples', 'user-api', 'src', 'db', 'migrations'), join(packageDir, 'migrations'), {
-    recursive: true,
-  })
+  cpSync(join(root, 'examples', 'user-api', 'migrations'), join(packageDir, 'migrations'), { recursive: true })
+}
+
+/**
+ * The example finds its SQL migrations relative to its own module (`new URL('../../migrations/', import.meta.url)`
+ * in src/db/migrate.ts); bundled, that module lives in bench/results/package/, so the bundle reads them from
+ * ./migrations/ there, where buildChildren copies them.
+ */
+const exampleMigrations = {
+  name: 'example-migrations',
+  setup(build) {
+    build.onLoad({ filter: /examples[\\/]user-api[\\/]src[\\/]db[\\/]migrate\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8')
+      const pattern = /new URL\('(?:\.\.\/)+migrations\/', import\.meta\.url\)/
+      if (!pattern.test(source)) throw new Error(`bench: ${args.path} no longer locates its migrations as expected`)
+      return { contents: source.replace(pattern, "new URL('./migrations/', import.meta.url)"), loader: 'ts' }
+    })
+  },
 }
 
 /**
