@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 const src = fileURLToPath(new URL('./src/', import.meta.url))
+// The example's own tests start `src/main.ts` with tsx; this tsconfig maps `fastify-keel` to the sources there too.
+process.env.TSX_TSCONFIG_PATH ??= fileURLToPath(new URL('./tsconfig.json', import.meta.url))
 
 export default defineConfig({
   resolve: {
@@ -12,7 +14,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'test/package/**'],
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -5,7 +5,7 @@ export const NODE_22 = '22'
 export const NODE_24 = '24'
 
 /** The unit suite: everything but the example app's end-to-end tests and the benchmark harness. */
-export const UNIT_SUITE = ['--exclude', 'test/example/**', '--exclude', 'test/bench/**']
+export const UNIT_SUITE = ['--exclude', 'examples/**', '--exclude', 'test/bench/**']
 
 /** Runs `vitest run …args` with Node `major` (vitest's workers inherit it). */
 export function vitestOn(major, args, { cwd = root, title = `vitest on Node ${major}` } = {}) {

@@ -13,8 +13,8 @@ import Fastify, {
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
 } from 'fastify'
-import { keel } from 'fastify-keel'
-import { hashPassword, MemoryTokenStore, needsRehash, RedisTokenStore, verifyPassword } from 'fastify-keel/auth'
+import { type KeelOptions, keel, keelServerOptions } from 'fastify-keel'
+import { hashPassword, needsRehash, RedisTokenStore, SqlTokenStore, verifyPassword } from 'fastify-keel/auth'
 // The root entry types no plugin's decorators: app.health is typed by this import, auth's by fastify-keel/auth's.
 import type {} from 'fastify-keel/health'
 import type { Redis } from 'ioredis'
@@ -37,6 +37,8 @@ export interface BuildOptions {
    * and closed with the app like its own. Tests use it to reach the database behind the app.
    */
   database?: Database
+  /** keelHealth's `handleSignals`: main.ts turns it on; tests leave it off. @default false */
+  handleSignals?: boolean
 }
 
 /** The app `buildApp` returns: a Fastify instance with the TypeBox type provider. */
@@ -75,9 +77,12 @@ const DOCS_CSP = {
  */
 export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<App> {
   const serverOptions: FastifyHttpOptions<Server> = {
-    trustProxy: trustProxyOption(config.trustProxy),
+    trustProxy: config.trustProxy,
     // Reject unknown body fields with a 400 instead of silently dropping them.
     ajv: { customOptions: { removeAdditional: false } },
+    // Bad URLs (`/users/%ZZ`), over-long path parameters and requests Node's parser refuses never reach a
+    // plugin hook: these options answer them with problem documents carrying the request id and security headers.
+    ...keelServerOptions({ errors: ERRORS_OPTIONS, security: securityOptions(config) }),
   }
   if (options.loggerInstance !== undefined) serverOptions.loggerInstance = options.loggerInstance
   else serverOptions.logger = options.logger ?? { level: config.logLevel }
@@ -125,33 +130,28 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   })
 
   const cookieMode = config.refreshTokenTransport === 'cookie'
-  // Cookie mode: @fastify/cookie reads and writes the refresh cookie; CORS lets the allowed front ends send it
-  // (credentials) and the CSRF header keel requires on /auth.
+  // Cookie mode: @fastify/cookie reads and writes the refresh cookie.
   if (cookieMode) await app.register(cookie)
   await app.register(keel, {
-    security: {
-      cors: cookieMode
-        ? { origins: config.corsOrigins, credentials: true, allowedHeaders: [...CORS_HEADERS, CSRF_HEADER] }
-        : { origins: config.corsOrigins },
-      rateLimit: {
-        max: config.rateLimitMax,
-        timeWindow: 60_000,
-        nameSpace: `${config.redisPrefix}rate-limit:`,
-        ...(redis === undefined ? {} : { redis }),
-      },
-    },
+    errors: ERRORS_OPTIONS,
+    security: securityOptions(config, redis),
     health: {
       version: API_VERSION,
       underPressure: config.maxEventLoopDelay === 0 ? false : { maxEventLoopDelay: config.maxEventLoopDelay },
+      // SIGTERM/SIGINT: readiness fails at once, requests are served for shutdownDelay so the load balancer
+      // stops sending, then the server drains and closes (main.ts only listens).
+      handleSignals: options.handleSignals ?? false,
+      shutdownDelay: config.shutdownDelay,
     },
-    pagination: { cursorSecret: `${config.jwtSecret}:cursors` },
+    pagination: { cursorSecret: config.cursorSecret },
     auth: {
       secret: config.jwtSecret,
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
+      // Without Redis, sessions live in the database (migration 003), so they survive a restart of the app.
       store:
         redis === undefined
-          ? new MemoryTokenStore()
+          ? new SqlTokenStore(db.client)
           : new RedisTokenStore(redis, { prefix: `${config.redisPrefix}tokens:` }),
       // Sessions are session-bound (keel's default): logging out or ending a session kills its access tokens.
       refreshToken: cookieMode ? { transport: 'cookie', csrfHeader: CSRF_HEADER } : { transport: 'body' },
@@ -179,8 +179,33 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX })
   await app.register(authRoutes, { users, config, csrfHeader: CSRF_HEADER })
   await app.register(sessionsRoutes)
-  await app.register(usersRoutes, { users })
+  await app.register(usersRoutes, { users, passwordFailureLimit: config.loginRateLimit })
   return app
+}
+
+/**
+ * Bodies are validated as sent: `{"name": 123}` is a 400, not the string "123" (querystring, params and headers,
+ * strings on the wire, keep Fastify's coercion).
+ */
+const ERRORS_OPTIONS = { strictBody: true } as const
+
+/** keel's security options: CORS for the configured origins, and the app-wide rate limit (in Redis if any). */
+function securityOptions(config: AppConfig, redis?: Redis): NonNullable<KeelOptions['security']> {
+  // Cookie mode: CORS lets the allowed front ends send the cookie (credentials) and the CSRF header keel
+  // requires on /auth.
+  const cors =
+    config.refreshTokenTransport === 'cookie'
+      ? { origins: config.corsOrigins, credentials: true, allowedHeaders: [...CORS_HEADERS, CSRF_HEADER] }
+      : { origins: config.corsOrigins }
+  return {
+    cors,
+    rateLimit: {
+      max: config.rateLimitMax,
+      timeWindow: 60_000,
+      nameSpace: `${config.redisPrefix}rate-limit:`,
+      ...(redis === undefined ? {} : { redis }),
+    },
+  }
 }
 
 async function connect(config: AppConfig, app: App, database?: Database): Promise<{ db: Database; redis?: Redis }> {
@@ -213,10 +238,4 @@ function passwordHasher(config: AppConfig): PasswordHasher {
     verify: (password, hash) => verifyPassword(password, hash),
     needsRehash: (hash) => needsRehash(hash, cost),
   }
-}
-
-/** Fastify's `trustProxy`; a hop count becomes the function Fastify builds for one (its types omit numbers). */
-function trustProxyOption(value: AppConfig['trustProxy']): FastifyHttpOptions<Server>['trustProxy'] {
-  if (typeof value !== 'number') return value
-  return (_address: string, hop: number) => hop < value
 }

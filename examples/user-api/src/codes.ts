@@ -11,11 +11,23 @@ export const appErrorCodes = {
   SESSION_NOT_FOUND: 404,
   LAST_ADMIN: 409,
   INVALID_VALUE: 400,
+  DATABASE_UNAVAILABLE: 503,
 } as const
 
 export type AppErrorCode = keyof typeof appErrorCodes
 
-/** An HttpError carrying one of the app's codes with its fixed status. */
+/** Seconds a client is told to wait (`Retry-After`) when a dependency is down: readiness notices in about 1 s. */
+export const RETRY_AFTER_SECONDS = 5
+
+/** An HttpError carrying one of the app's codes with its fixed status; a 503 also says when to retry. */
 export function appError(code: AppErrorCode, detail: string): HttpError {
-  return new HttpError(appErrorCodes[code], detail, { code })
+  const status = appErrorCodes[code]
+  if (status === 503) {
+    return new HttpError(status, detail, {
+      code,
+      expose: true,
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    })
+  }
+  return new HttpError(status, detail, { code })
 }

@@ -1,6 +1,7 @@
 // The app's configuration, read from the environment once at startup. Every bad variable is reported with
 // its own message, all at once, so a misconfigured deploy fails with the full list instead of one at a time.
 import { randomBytes } from 'node:crypto'
+import { isIP } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 /** Everything `buildApp` needs. Build one with {@link loadConfig}, or by hand in tests. */
@@ -19,6 +20,11 @@ export interface AppConfig {
   redisPrefix: string
   /** `JWT_SECRET`: HS256 signing secret, at least 32 characters; random per process outside production. */
   jwtSecret: string
+  /**
+   * `CURSOR_SECRET`: signs pagination cursors, at least 32 characters; its own secret, so rotating one never
+   * rotates the other. Random per process outside production (cursors then die with the process).
+   */
+  cursorSecret: string
   /** `JWT_ISSUER`: the `iss` claim. @default 'fastify-keel-user-api' */
   jwtIssuer: string
   /** `JWT_AUDIENCE`: the `aud` claim. @default 'fastify-keel-user-api' */
@@ -48,8 +54,17 @@ export interface AppConfig {
    * shedding by fastify-keel/health); `0` turns load shedding off. @default 1000
    */
   maxEventLoopDelay: number
-  /** `TRUST_PROXY`: Fastify's `trustProxy` (`true`, a hop count, or a comma list of addresses). @default false */
-  trustProxy: boolean | number | string[]
+  /**
+   * `TRUST_PROXY`: Fastify's `trustProxy`: a comma list of the proxies' addresses/CIDRs (their
+   * `X-Forwarded-For` is believed), or `true` only when the app is reachable solely through the proxy. A hop
+   * count is refused: Fastify 5 ignores it. @default false
+   */
+  trustProxy: boolean | string[]
+  /**
+   * `SHUTDOWN_DELAY`: ms readiness reports `fail` after SIGTERM before the server stops accepting connections,
+   * so the load balancer stops sending first. @default 5000 with NODE_ENV=production, else 0
+   */
+  shutdownDelay: number
   /**
    * `PASSWORD_HASH_COST`: scrypt cost as log2(N). FOR TESTS ONLY: a low cost makes hashing fast and weak.
    * Unset in production, where the library default (OWASP's N=2^17) applies.
@@ -121,15 +136,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:'])
   const redisPrefix = read('REDIS_PREFIX') ?? 'user-api:'
 
-  let jwtSecret = read('JWT_SECRET')
-  if (jwtSecret !== undefined && jwtSecret.length < MIN_SECRET_LENGTH) {
-    problems.push(`JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters, got ${jwtSecret.length}`)
-  } else if (jwtSecret === undefined && production) {
-    problems.push('JWT_SECRET is required when NODE_ENV=production')
-  } else if (jwtSecret === undefined) {
-    jwtSecret = randomBytes(32).toString('base64url')
-    warnings.push('JWT_SECRET is not set: using a random secret, so tokens die with this process')
+  const secret = (name: string, dies: string): string => {
+    const value = read(name)
+    if (value !== undefined && value.length < MIN_SECRET_LENGTH) {
+      problems.push(`${name} must be at least ${MIN_SECRET_LENGTH} characters, got ${value.length}`)
+    } else if (value === undefined && production) {
+      problems.push(`${name} is required when NODE_ENV=production`)
+    } else if (value === undefined) {
+      warnings.push(`${name} is not set: using a random secret, so ${dies} die with this process`)
+      return randomBytes(32).toString('base64url')
+    }
+    return value ?? ''
   }
+  const jwtSecret = secret('JWT_SECRET', 'tokens')
+  const cursorSecret = secret('CURSOR_SECRET', 'pagination cursors')
+  if (jwtSecret !== '' && jwtSecret === cursorSecret) problems.push('CURSOR_SECRET must differ from JWT_SECRET')
 
   const corsOrigins: string[] = []
   for (const origin of (read('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim())) {
@@ -181,15 +202,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   let trustProxy: AppConfig['trustProxy'] = false
   const rawTrustProxy = read('TRUST_PROXY')
   if (rawTrustProxy === 'true' || rawTrustProxy === 'false') trustProxy = rawTrustProxy === 'true'
-  else if (rawTrustProxy !== undefined && /^\d+$/.test(rawTrustProxy)) trustProxy = Number(rawTrustProxy)
   else if (rawTrustProxy !== undefined) {
     const entries = rawTrustProxy.split(',').map((e) => e.trim())
-    if (entries.some((e) => !/^[0-9A-Fa-f.:/]+$/.test(e))) {
+    // A bare number is a hop count: Fastify 5 trusts nothing with it (and its types refuse it), so say so.
+    if (entries.some((e) => !isIP(e.split('/')[0] ?? '') || !/^[^/]+(\/\d{1,3})?$/.test(e))) {
       problems.push(
-        `TRUST_PROXY must be true, false, a hop count or a comma list of IP addresses/CIDRs, got ${JSON.stringify(rawTrustProxy)}`,
+        `TRUST_PROXY must be true, false or a comma list of proxy IP addresses/CIDRs (not a hop count), got ${JSON.stringify(rawTrustProxy)}`,
       )
     } else trustProxy = entries
   }
+
+  const shutdownDelay = integer('SHUTDOWN_DELAY', production ? 5000 : 0, 0, 120_000)
 
   const passwordHashCost =
     read('PASSWORD_HASH_COST') === undefined ? undefined : integer('PASSWORD_HASH_COST', 17, 10, 20)
@@ -205,7 +228,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir,
     redisUrl,
     redisPrefix,
-    jwtSecret: jwtSecret ?? '',
+    jwtSecret,
+    cursorSecret,
     jwtIssuer: read('JWT_ISSUER') ?? 'fastify-keel-user-api',
     jwtAudience: read('JWT_AUDIENCE') ?? 'fastify-keel-user-api',
     corsOrigins,
@@ -217,6 +241,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     maxEventLoopDelay,
     trustProxy,
+    shutdownDelay,
     passwordHashCost,
     production,
     warnings,

@@ -1,5 +1,8 @@
-// Starts the user API: reads the configuration from the environment, listens, prints the URL, and shuts
-// down gracefully on Ctrl-C (SIGINT) or SIGTERM: in-flight requests finish, connections close.
+// Starts the user API: reads the configuration from the environment, listens and prints the URL. SIGTERM or
+// Ctrl-C (SIGINT) shuts down gracefully through fastify-keel/health (`handleSignals`): readiness answers 503 at
+// once, requests are still served for SHUTDOWN_DELAY ms so the load balancer stops sending, then the server
+// stops accepting connections, in-flight requests finish and the database and Redis connections close. A second
+// signal exits at once.
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 
@@ -16,27 +19,6 @@ function readConfig() {
 }
 
 const config = readConfig()
-const app = await buildApp(config)
-
-let closing = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (closing) {
-      // A second Ctrl-C: stop waiting.
-      app.log.warn({ signal }, 'forced exit')
-      process.exit(1)
-    }
-    closing = true
-    app.log.info({ signal }, 'shutting down')
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed')
-        process.exit(1)
-      },
-    )
-  })
-}
-
+const app = await buildApp(config, { handleSignals: true })
 const url = await app.listen({ port: config.port, host: config.host })
 console.log(`fastify-keel user API listening on ${url} (OpenAPI docs: ${url}/docs)`)

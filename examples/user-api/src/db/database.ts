@@ -2,6 +2,7 @@
 // and node-postgres (when DATABASE_URL is set). Both speak the same SQL dialect, so everything above this
 // file is written once. Queries are always parameterized ($1, $2, …); never build SQL from user input.
 import { mkdirSync } from 'node:fs'
+import type { SqlQueryable } from 'fastify-keel/auth'
 import { appError } from '../codes.js'
 
 /** Anything that runs a parameterized query: the database itself or an open transaction. */
@@ -24,6 +25,8 @@ export interface Database extends Queryable {
   exec(sql: string): Promise<void>
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>
+  /** The driver itself (PGlite, or the node-postgres pool), for code that speaks `query(text, params)`. */
+  readonly client: SqlQueryable
   /** Closes the connection(s). */
   close(): Promise<void>
 }
@@ -42,6 +45,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   const db = await PGlite.create(dataDir)
   return {
     kind: 'pglite',
+    client: db,
     async query<Row>(sql: string, params: readonly unknown[] = []) {
       const result = await db.query<Row>(sql, [...params]).catch(rethrowSafely)
       return result.rows
@@ -71,12 +75,15 @@ async function openPglite(dataDir: string): Promise<Database> {
 
 async function openPostgres(url: string): Promise<Database> {
   const { default: pg } = await import('pg')
-  const pool = new pg.Pool({ connectionString: url, max: 10 })
+  // Bounded waits: while PostgreSQL is unreachable a request waits at most 2 s for a connection, then gets a
+  // 503 DATABASE_UNAVAILABLE, instead of queueing for as long as the outage lasts.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 2000, query_timeout: 10_000 })
   // An idle client that loses its connection emits 'error' on the pool; without a listener it would crash
   // the process. The next query reconnects, and readiness reports the outage meanwhile.
   pool.on('error', () => {})
   return {
     kind: 'postgres',
+    client: pool,
     async query<Row>(sql: string, params: readonly unknown[] = []) {
       const result = await pool.query(sql, [...params]).catch(rethrowSafely)
       return result.rows as Row[]
@@ -142,10 +149,41 @@ function nameOrUndefined(value: unknown): string | undefined {
 }
 
 /**
+ * SQLSTATEs that mean "the database cannot be reached or will not serve now", not "this query is wrong":
+ * class 08 (connection exception), class 53 (insufficient resources: too many connections, out of memory or
+ * disk), 57P01-57P03 (the server is shutting down, crashed, or cannot connect now) and 55000 (the database is
+ * not accepting connections: `ALTER DATABASE … ALLOW_CONNECTIONS false`).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|53...|57P0[123]|55000)$/
+/** Errors of the connection itself (node-postgres and Node's sockets), which carry no SQLSTATE. */
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+])
+const UNAVAILABLE_MESSAGE =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|Connection ended)/
+
+/** Whether `error` says the database is unreachable or refusing work for now (a 503, not a 500). */
+export function isUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const { code, message } = error as { code?: unknown; message?: unknown }
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code))) return true
+  if (error instanceof AggregateError) return error.errors.some(isUnavailable)
+  return typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)
+}
+
+/**
  * Rethrows a driver error safely. SQLSTATE class 22 (data exception: a NUL byte, a value out of range,
  * text that is not a number…) is bad input that slipped past the schemas: a 400 problem document, not a 500.
- * Any other server error becomes a {@link DatabaseError}. Errors that are not from the server (a dropped
- * connection, the app's own errors thrown inside a transaction) pass through unchanged.
+ * An outage (see {@link isUnavailable}) is a 503 `DATABASE_UNAVAILABLE` with `Retry-After`.
+ * Any other server error becomes a {@link DatabaseError}. Other errors (the app's own, thrown inside a
+ * transaction) pass through unchanged.
  */
 export function rethrowSafely(error: unknown): never {
   throw toSafeError(error)
@@ -154,6 +192,7 @@ export function rethrowSafely(error: unknown): never {
 /** The error {@link rethrowSafely} throws for `error`. */
 export function toSafeError(error: unknown): unknown {
   if (error instanceof DatabaseError || typeof error !== 'object' || error === null) return error
+  if (isUnavailable(error)) return appError('DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly')
   const { code, message, severity } = error as { code?: unknown; message?: unknown; severity?: unknown }
   // Server errors have a SQLSTATE and a severity; connection errors have neither (or a Node `E…` code).
   if (typeof code !== 'string' || !SQLSTATE.test(code) || typeof severity !== 'string') return error

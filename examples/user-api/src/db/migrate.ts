@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import type { Database } from './database.js'
 
 /** The folder holding this app's migrations. */
-export const migrationsDir = fileURLToPath(new URL('./migrations/', import.meta.url))
+export const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url))
 
 /** An arbitrary constant naming this app's migration lock (pg_advisory_xact_lock takes a bigint). */
 const MIGRATION_LOCK = 7_245_019_387

@@ -110,6 +110,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     },
     async (request, reply) => {
       const { email, password, device } = request.body
+      // The token store first: while it is down, a right and a wrong password get the same 503, so an outage
+      // never turns login into an unlimited password oracle.
+      await app.tokens.checkStore()
       const user = await users.verifyCredentials(email, password)
       if (user === undefined) throw app.authError('INVALID_CREDENTIALS', 'Invalid email or password')
       // What the user will recognise this session by in GET /auth/sessions (bounded by keel, never trusted).
@@ -147,8 +150,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     },
     async (request, reply) => {
       const { sub, sid } = request.user
-      // The session of this access token, and the one of the refresh token sent if it is the caller's (another
-      // user's is a silent no-op: still 204).
+      // The session of this access token, and the one of the refresh token sent if it is the caller's. Another
+      // user's refresh token is a silent no-op (still 204, the token keeps working): a 403 would tell the caller
+      // that the token they hold is live.
       if (sid !== undefined) await app.tokens.endSession(sub, sid)
       await app.tokens.revoke(app.tokens.fromRequest(request), { sub })
       app.tokens.clearCookie(reply)

@@ -25,6 +25,8 @@ import { problemResponses } from './problems.js'
 
 export interface UsersRoutesOptions {
   users: UsersRepository
+  /** Failed current-password checks allowed per user and minute (`LOGIN_RATE_LIMIT`, as for login). */
+  passwordFailureLimit: number
 }
 
 const UserSortQuery = sortQuery(['createdAt', 'email', 'name'] satisfies UserSortField[], { default: 'createdAt' })
@@ -46,7 +48,10 @@ function conflict(error: unknown): never {
   throw error
 }
 
-export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, { users }) => {
+export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (
+  app,
+  { users, passwordFailureLimit },
+) => {
   const isAdmin = app.authorize('admin')
   const isAdminOrSelf = app.authorize({
     check: (user, request: FastifyRequest) =>
@@ -99,6 +104,18 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     '/users/me/password',
     {
       onRequest: [app.authenticate],
+      // A stolen access token must not let its holder guess the current password at the global rate: failed
+      // attempts are limited per user (the key runs in preHandler, after authenticate).
+      config: {
+        security: {
+          failureLimit: {
+            name: 'password-failures',
+            max: passwordFailureLimit,
+            timeWindow: '1 minute',
+            keyGenerator: (request: FastifyRequest) => `password:${request.user.sub}`,
+          },
+        },
+      },
       schema: {
         tags: ['users'],
         summary: 'Change the password; logs out every session of this user',
@@ -109,6 +126,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
     },
     async (request, reply) => {
       const { currentPassword, newPassword } = request.body
+      // As at login: while the token store is down, answer 503 before the password is checked (and changed).
+      await app.tokens.checkStore()
       const outcome = await users.changePassword(request.user.sub, currentPassword, newPassword)
       if (outcome === 'not-found') throw accountGone()
       if (outcome === 'wrong-password') throw appError('INVALID_CURRENT_PASSWORD', 'The current password is wrong')

@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
 import { CursorPaginated } from 'fastify-keel/pagination'
 import { describe, expect, it } from 'vitest'
-import { UserEnvelopeSchema, UserSchema } from '../../examples/user-api/src/users/schemas.js'
+import { UserEnvelopeSchema, UserSchema } from '../src/users/schemas.js'
 
 const user = {
   id: '00000000-0000-4000-8000-000000000001',

@@ -4,13 +4,14 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { cp, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { buildApp } from '../../examples/user-api/src/app.js'
-import { type AppConfig, loadConfig } from '../../examples/user-api/src/config.js'
+import { buildApp } from '../src/app.js'
+import { type AppConfig, loadConfig } from '../src/config.js'
 
 /** Where an app under test keeps its data. */
 export interface Target {
@@ -21,13 +22,14 @@ export interface Target {
   cleanup(): Promise<void>
 }
 
-const pgliteVersion = (
-  JSON.parse(
-    readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8'),
-  ) as {
-    version: string
-  }
-).version
+/** The installed PGlite's version: its `package.json` (not exported) sits above its entry point. */
+function installedPgliteVersion(): string {
+  let dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'))
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir)
+  return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version
+}
+
+const pgliteVersion = installedPgliteVersion()
 
 /**
  * An empty, initialised PGlite data dir shared by the test files of one machine. Creating a cluster
@@ -106,6 +108,8 @@ export function testConfig(target: Target, overrides: Partial<AppConfig> = {}): 
   return {
     ...loadConfig({
       JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256!',
+      CURSOR_SECRET: 'test-cursor-secret-that-is-long-enough!!',
+      SHUTDOWN_DELAY: '0',
       PASSWORD_HASH_COST: '10',
       RATE_LIMIT_MAX: '100000',
       LOGIN_RATE_LIMIT: '5',

@@ -2,8 +2,8 @@
 // log never holds the hash or the password: PGlite errors carry the statement's parameters, and the db
 // layer must strip them. The failure is real: a trigger on the users table raises.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../../examples/user-api/src/app.js'
-import { type Database, openDatabase } from '../../examples/user-api/src/db/database.js'
+import { buildApp } from '../src/app.js'
+import { type Database, openDatabase } from '../src/db/database.js'
 import { Client, pgliteTarget, type Target, testConfig } from './harness.js'
 
 const FIRST_PASSWORD = 'first-password-4711'

@@ -1,4 +1,4 @@
-// `npm run example` is the README's quick start: main.ts must start on the embedded database, print its
+// `npm run dev` is the README's quick start: main.ts must start on the embedded database, print its
 // URL, refuse a bad environment with a message per variable, and stop cleanly on Ctrl-C.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -6,13 +6,18 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pgliteTarget, type Target } from './harness.js'
 
-const root = fileURLToPath(new URL('../../', import.meta.url))
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url))
+const templateRoot = fileURLToPath(new URL('../', import.meta.url))
 
+/**
+ * `npm run dev` without npm: tsx runs the sources. `TSX_TSCONFIG_PATH` passes through, so a checkout that maps
+ * `fastify-keel` to its sources (the repository's test run sets it) starts the same way.
+ */
 function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(tsx, ['examples/user-api/src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  const passThrough =
+    process.env.TSX_TSCONFIG_PATH === undefined ? {} : { TSX_TSCONFIG_PATH: process.env.TSX_TSCONFIG_PATH }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: templateRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...passThrough, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let text = ''

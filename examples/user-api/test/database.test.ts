@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isHttpError } from 'fastify-keel/errors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Database, DatabaseError, openDatabase } from '../../examples/user-api/src/db/database.js'
-import { describeWithDatabase } from '../helpers/services.js'
+import { type Database, DatabaseError, openDatabase } from '../src/db/database.js'
+import { describeWithDatabase } from './helpers/services.js'
 
 const SECRET = '$scrypt$ln=17,r=8,p=1$c2VjcmV0LXNhbHQ$c2VjcmV0LWhhc2gtdmFsdWU'
 

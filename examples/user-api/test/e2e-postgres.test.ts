@@ -1,5 +1,5 @@
-import { describeWithDatabase, describeWithRedis } from '../helpers/services.js'
 import { postgresTarget } from './harness.js'
+import { describeWithDatabase, describeWithRedis } from './helpers/services.js'
 import { defineEndToEndSuite } from './suite.js'
 
 describeWithDatabase('example (PostgreSQL + Redis)', (databaseUrl) => {

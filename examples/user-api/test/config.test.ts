@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../examples/user-api/src/config.js'
+import { ConfigError, loadConfig } from '../src/config.js'
 
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {
@@ -27,6 +27,7 @@ describe('example config', () => {
       logLevel: 'info',
       maxEventLoopDelay: 1000,
       trustProxy: false,
+      shutdownDelay: 0,
       production: false,
     })
     expect(config.dataDir).toMatch(/examples[/\\]user-api[/\\]\.data[/\\]?$/)
@@ -40,6 +41,19 @@ describe('example config', () => {
     expect(a.warnings.some((w) => w.includes('JWT_SECRET'))).toBe(true)
   })
 
+  it('should default SHUTDOWN_DELAY to 5 s in production', () => {
+    expect(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), CURSOR_SECRET: 'c'.repeat(40) }).shutdownDelay,
+    ).toBe(5000)
+  })
+
+  it('should keep the cursor secret apart from the JWT secret', () => {
+    const config = loadConfig({ JWT_SECRET: 'x'.repeat(40) })
+    expect(config.cursorSecret.length).toBeGreaterThanOrEqual(32)
+    expect(config.cursorSecret).not.toContain(config.jwtSecret)
+    expect(config.warnings.some((w) => w.includes('CURSOR_SECRET'))).toBe(true)
+  })
+
   it('should read every variable', () => {
     const config = loadConfig({
       PORT: '8080',
@@ -47,6 +61,7 @@ describe('example config', () => {
       DATABASE_URL: 'postgres://u:p@db:5432/app',
       REDIS_URL: 'redis://cache:6379',
       JWT_SECRET: 'x'.repeat(40),
+      CURSOR_SECRET: 'c'.repeat(40),
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
       REFRESH_TOKEN_TRANSPORT: 'cookie',
       REFRESH_GRACE_WINDOW: '5000',
@@ -56,6 +71,7 @@ describe('example config', () => {
       RATE_LIMIT_MAX: '500',
       LOG_LEVEL: 'debug',
       TRUST_PROXY: '10.0.0.0/8,127.0.0.1',
+      SHUTDOWN_DELAY: '3000',
       NODE_ENV: 'production',
     })
     expect(config).toMatchObject({
@@ -64,6 +80,7 @@ describe('example config', () => {
       databaseUrl: 'postgres://u:p@db:5432/app',
       redisUrl: 'redis://cache:6379',
       jwtSecret: 'x'.repeat(40),
+      cursorSecret: 'c'.repeat(40),
       corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
       refreshTokenTransport: 'cookie',
       refreshGraceWindow: 5000,
@@ -72,6 +89,7 @@ describe('example config', () => {
       rateLimitMax: 500,
       logLevel: 'debug',
       trustProxy: ['10.0.0.0/8', '127.0.0.1'],
+      shutdownDelay: 3000,
       production: true,
       warnings: [],
     })
@@ -80,7 +98,7 @@ describe('example config', () => {
   it.each([
     [{ TRUST_PROXY: 'true' }, true],
     [{ TRUST_PROXY: 'false' }, false],
-    [{ TRUST_PROXY: '2' }, 2],
+    [{ TRUST_PROXY: '::1, fd00::/8' }, ['::1', 'fd00::/8']],
   ])('should parse TRUST_PROXY %j', (env, expected) => {
     expect(loadConfig(env).trustProxy).toEqual(expected)
   })
@@ -93,7 +111,10 @@ describe('example config', () => {
     ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
     ['REDIS_URL', { REDIS_URL: 'http://cache' }],
     ['JWT_SECRET', { JWT_SECRET: 'short' }],
-    ['JWT_SECRET', { NODE_ENV: 'production' }],
+    ['JWT_SECRET', { NODE_ENV: 'production', CURSOR_SECRET: 'c'.repeat(40) }],
+    ['CURSOR_SECRET', { CURSOR_SECRET: 'short' }],
+    ['CURSOR_SECRET', { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }],
+    ['CURSOR_SECRET', { JWT_SECRET: 'x'.repeat(40), CURSOR_SECRET: 'x'.repeat(40) }],
     ['CORS_ORIGINS', { CORS_ORIGINS: 'https://app.example.com/path' }],
     ['CORS_ORIGINS', { CORS_ORIGINS: 'app.example.com' }],
     ['ADMIN_EMAIL and ADMIN_PASSWORD', { ADMIN_EMAIL: 'a@b.co' }],
@@ -106,6 +127,9 @@ describe('example config', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
     ['MAX_EVENT_LOOP_DELAY', { MAX_EVENT_LOOP_DELAY: 'soon' }],
     ['TRUST_PROXY', { TRUST_PROXY: 'yes please' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '2' }],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/8,1' }],
+    ['SHUTDOWN_DELAY', { SHUTDOWN_DELAY: 'later' }],
     ['PASSWORD_HASH_COST', { PASSWORD_HASH_COST: '99' }],
     ['PASSWORD_HASH_COST', { PASSWORD_HASH_COST: '4' }],
   ])('should name %s when it is invalid', (variable, env) => {

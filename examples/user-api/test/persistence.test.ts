@@ -2,8 +2,8 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../examples/user-api/src/db/database.js'
-import { migrate, migrationsDir } from '../../examples/user-api/src/db/migrate.js'
+import { openDatabase } from '../src/db/database.js'
+import { migrate, migrationsDir } from '../src/db/migrate.js'
 import { ADMIN, pgliteTarget, startApp, type Target, testConfig } from './harness.js'
 
 describe('example persistence (embedded PGlite)', () => {

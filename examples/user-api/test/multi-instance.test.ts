@@ -1,8 +1,8 @@
 // Two instances of the example on one PostgreSQL + Redis: they share the login limit, the sessions and their
 // refresh-token families, and the revocations, as replicas behind a load balancer must.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { describeWithDatabase, describeWithRedis } from '../helpers/services.js'
 import { ADMIN, type ApiResponse, postgresTarget, type Running, startApp, type Target, testConfig } from './harness.js'
+import { describeWithDatabase, describeWithRedis } from './helpers/services.js'
 
 function code(response: ApiResponse<unknown>): unknown {
   return (response.body as { code?: unknown }).code

@@ -1,8 +1,8 @@
 // The users repository's credential check: the same work for unknown emails and wrong passwords (no
 // timing oracle for registered emails), and weak hashes upgraded on login.
 import { describe, expect, it } from 'vitest'
-import type { Database } from '../../examples/user-api/src/db/database.js'
-import { type PasswordHasher, UsersRepository } from '../../examples/user-api/src/users/repository.js'
+import type { Database } from '../src/db/database.js'
+import { type PasswordHasher, UsersRepository } from '../src/users/repository.js'
 
 const row = {
   id: '00000000-0000-4000-8000-000000000001',
@@ -20,6 +20,11 @@ function fakeDatabase(queries: Array<{ sql: string; params: readonly unknown[] }
     async query<Row>(sql: string, params: readonly unknown[] = []) {
       queries.push({ sql, params })
       return (params[0] === row.email && sql.startsWith('SELECT') ? [row] : []) as Row[]
+    },
+    client: {
+      query: async () => {
+        throw new Error('not used')
+      },
     },
     exec: async () => {},
     transaction: async () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { appErrorCodes } from '../../examples/user-api/src/codes.js'
+import { appErrorCodes } from '../src/codes.js'
 
-const readme = readFileSync(new URL('../../examples/user-api/README.md', import.meta.url), 'utf8')
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
 
 describe('example error codes', () => {
   it('should document every code with its status in the README table', () => {
