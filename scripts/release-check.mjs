@@ -7,8 +7,7 @@
 // fastify-keel's and the template must ask for `fastify-keel@^<that version>`; with changesets pending,
 // `npm run release:version` sets both (scripts/sync-versions.mjs), so the plan is printed instead.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { INITIALIZER, TEMPLATE } from './sync-versions.mjs'
@@ -79,37 +78,54 @@ function checkFiles(pkg, manifest) {
   return files
 }
 
-/** The release plan of the pending changesets (`changeset status`), `[]` when none is pending. */
-function releasePlan() {
-  const dir = mkdtempSync(join(tmpdir(), 'keel-release-'))
-  try {
-    const output = join(dir, 'status.json')
-    execFileSync('npx', ['changeset', 'status', `--output=${output}`], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit'],
+/**
+ * The pending changesets: `.changeset/*.md` and the bump each asks for, read from their front matter (the
+ * `"package": type` lines changesets writes). Read here rather than through `changeset status`, which needs
+ * the git history of the base branch.
+ */
+function pendingChangesets() {
+  const dir = join(root, '.changeset')
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.md') && file !== 'README.md')
+    .map((file) => {
+      const front = /^---\n([\s\S]*?)\n---/.exec(readFileSync(join(dir, file), 'utf8'))?.[1]
+      if (front === undefined) problem(`.changeset/${file}: no front matter`)
+      const releases = (front ?? '')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => {
+          const match = /^\s*["']?([^"':]+)["']?\s*:\s*(\w+)\s*$/.exec(line)
+          if (match === null) problem(`.changeset/${file}: cannot read ${JSON.stringify(line)}`)
+          return { name: match?.[1] ?? '', type: match?.[2] ?? '' }
+        })
+      return { file, releases }
     })
-    return JSON.parse(readFileSync(output, 'utf8'))
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+}
+
+const BUMPS = ['patch', 'minor', 'major']
+function bump(version, type) {
+  const [major, minor, patch] = version.split('.').map(Number)
+  if (type === 'major') return `${major + 1}.0.0`
+  if (type === 'minor') return `${major}.${minor + 1}.0`
+  return `${major}.${minor}.${patch + 1}`
 }
 
 // 1. The changesets.
-const plan = releasePlan()
-for (const changeset of plan.changesets) {
-  for (const release of changeset.releases) {
-    if (!['minor', 'patch'].includes(release.type)) {
-      problem(
-        `.changeset/${changeset.id}.md: ${release.name} is "${release.type}"; pre-1.0 use minor (a **Breaking:** first line) or patch`,
-      )
+const keel = readJson('package.json').version
+const changesets = pendingChangesets()
+let planned
+for (const { file, releases } of changesets) {
+  for (const { name, type } of releases) {
+    if (name !== 'fastify-keel')
+      problem(`.changeset/${file}: "${name}" is not a package changesets releases (fastify-keel)`)
+    if (!['minor', 'patch'].includes(type)) {
+      problem(`.changeset/${file}: ${name} is "${type}"; pre-1.0 use minor (a **Breaking:** first line) or patch`)
     }
+    if (BUMPS.indexOf(type) > BUMPS.indexOf(planned)) planned = type
   }
 }
-const pending = plan.releases.filter((release) => release.type !== 'none')
-for (const release of pending) {
-  console.log(
-    `planned: ${release.name} ${release.oldVersion} → ${release.newVersion} (${release.type}, ${release.changesets.length} changesets)`,
-  )
+if (planned !== undefined) {
+  console.log(`planned: fastify-keel ${keel} → ${bump(keel, planned)} (${planned}, ${changesets.length} changesets)`)
 }
 
 // 2. The tarballs.
@@ -130,13 +146,12 @@ for (const pkg of PACKAGES) {
 }
 
 // 3. The versions.
-const keel = readJson('package.json').version
 const initializer = readJson(INITIALIZER).version
 const templateRange = readJson(TEMPLATE).dependencies?.['fastify-keel']
 const bundledRange = readJson('packages/create-fastify-keel/template/package.json').dependencies?.['fastify-keel']
 if (bundledRange !== templateRange)
   problem(`the bundled template asks for ${bundledRange}, ${TEMPLATE} for ${templateRange}`)
-if (pending.length > 0) {
+if (changesets.length > 0) {
   console.log(`versions: checked at the release point; \`npm run release:version\` sets ${INITIALIZER} and ${TEMPLATE}`)
 } else {
   const fix = '; run `node scripts/sync-versions.mjs`'
