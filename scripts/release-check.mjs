@@ -34,10 +34,10 @@ const PACKAGES = [
   },
   {
     dir: 'packages/create-fastify-keel',
-    allowed: /^(dist\/[^/]+\.js|template\/.+|package\.json|README\.md|LICENSE)$/,
+    allowed: /^(bin\/create-fastify-keel\.js|dist\/[^/]+\.js|template\/.+|package\.json|README\.md|LICENSE)$/,
     // The template's own tests are part of it: a new project runs them with `npm test`.
     testsAllowedUnder: 'template/',
-    required: ['dist/cli.js', 'template/package.json', 'template/_gitignore', 'LICENSE'],
+    required: ['bin/create-fastify-keel.js', 'dist/cli.js', 'template/package.json', 'template/_gitignore', 'LICENSE'],
   },
 ]
 

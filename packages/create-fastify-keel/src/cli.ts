@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// `npm create fastify-keel@latest my-api` runs this file (npm resolves `create-fastify-keel` and its bin).
+// The command itself (bin/create-fastify-keel.js imports this file): read the arguments, create, say what is next.
 import { existsSync, readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
