@@ -53,6 +53,6 @@ export function syncVersions(root) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const changes = syncVersions(fileURLToPath(new URL('..', import.meta.url)))
+  const changes = syncVersions(process.argv[2] ?? fileURLToPath(new URL('..', import.meta.url)))
   console.log(changes.length === 0 ? 'sync-versions: already in step' : changes.join('\n'))
 }
