@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isHttpError } from 'fastify-keel/errors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Database, DatabaseError, openDatabase } from '../src/db/database.js'
+import { type Database, DatabaseError, openDatabase, toSafeError } from '../src/db/database.js'
 import { describeWithDatabase } from './helpers/services.js'
 
 const SECRET = '$scrypt$ln=17,r=8,p=1$c2VjcmV0LXNhbHQ$c2VjcmV0LWhhc2gtdmFsdWU'
@@ -81,6 +81,35 @@ function defineDatabaseTests(open: () => Promise<Database>, cleanup: () => Promi
     expect(await failure(() => db.transaction(async () => Promise.reject(mine)))).toBe(mine)
   })
 }
+
+describe('example database outages', () => {
+  const server = (code: string) => Object.assign(new Error('server says no'), { code, severity: 'FATAL' })
+  it.each([
+    ['08006 connection failure', server('08006')],
+    ['53300 too many connections', server('53300')],
+    ['57P01 admin shutdown', server('57P01')],
+    ['57P03 cannot connect now', server('57P03')],
+    ['55000 not accepting connections', server('55000')],
+    ['ECONNREFUSED', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    ['an AggregateError of refusals', new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })])],
+    ['Connection terminated unexpectedly', new Error('Connection terminated unexpectedly')],
+    ['a connect timeout', new Error('timeout exceeded when trying to connect')],
+  ])('should make %s a 503 DATABASE_UNAVAILABLE with Retry-After', (_, error) => {
+    expect(toSafeError(error)).toMatchObject({
+      statusCode: 503,
+      code: 'DATABASE_UNAVAILABLE',
+      headers: { 'retry-after': '5' },
+    })
+  })
+
+  it.each([
+    ['23505', server('23505')],
+    ['42P01', server('42P01')],
+    ['57014 query canceled', server('57014')],
+  ])('should keep %s a DatabaseError (a 500)', (_, error) => {
+    expect(toSafeError(error)).toBeInstanceOf(DatabaseError)
+  })
+})
 
 describe('example database (embedded PGlite)', () => {
   let dir: string

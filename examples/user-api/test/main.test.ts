@@ -74,6 +74,33 @@ describe('example main', () => {
     }
   }, 60_000)
 
+  it('should fail readiness at once on SIGTERM, keep serving for SHUTDOWN_DELAY, then exit 0', async () => {
+    const { child, output } = startMain({
+      PORT: '0',
+      KEEL_DATA_DIR: target.storage.dataDir,
+      MAX_EVENT_LOOP_DELAY: '0',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DELAY: '3000',
+    })
+    try {
+      const [, url] = await waitFor(output, /listening on (http:\/\/\S+)/, child)
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200)
+      const exit = once(child, 'exit')
+      const signalled = Date.now()
+      child.kill('SIGTERM')
+      let ready = 200
+      while (ready === 200 && Date.now() - signalled < 2000) ready = (await fetch(`${url}/health/ready`)).status
+      expect(ready).toBe(503)
+      // Still serving during the delay: the load balancer sees readiness fail and stops sending meanwhile.
+      expect((await fetch(`${url}/health/live`)).status).toBe(200)
+      const [code] = await exit
+      expect(code).toBe(0)
+      expect(Date.now() - signalled).toBeGreaterThanOrEqual(2900)
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  }, 60_000)
+
   it('should refuse a bad environment with one message per variable and exit 1', async () => {
     const { child, output } = startMain({ PORT: 'eighty', LOG_LEVEL: 'chatty', NODE_ENV: 'production' })
     const [code] = await once(child, 'exit')

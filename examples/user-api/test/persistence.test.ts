@@ -37,6 +37,33 @@ describe('example persistence (embedded PGlite)', () => {
     }
   }, 60_000)
 
+  it('should keep sessions across a restart: a refresh token and a revocation from before still count', async () => {
+    const config = testConfig(target)
+    const first = await startApp(config)
+    let kept: { refreshToken: string }
+    let revoked: { accessToken: string }
+    try {
+      await first.api.register('sessions@example.test')
+      kept = await first.api.login('sessions@example.test')
+      revoked = await first.api.login('sessions@example.test')
+      const logout = await first.api.request('POST', '/auth/logout', { token: revoked.accessToken, body: {} })
+      expect(logout.status).toBe(204)
+    } finally {
+      await first.close()
+    }
+
+    const second = await startApp(config)
+    try {
+      const refreshed = await second.api.request('POST', '/auth/refresh', { body: { refreshToken: kept.refreshToken } })
+      expect(refreshed.status, JSON.stringify(refreshed.body)).toBe(200)
+      const me = await second.api.request('GET', '/users/me', { token: revoked.accessToken })
+      expect(me.status).toBe(401)
+      expect((me.body as { code?: unknown }).code).toBe('TOKEN_REVOKED')
+    } finally {
+      await second.close()
+    }
+  }, 60_000)
+
   it('should make names written before migration 002 searchable in any case', async () => {
     const old = await pgliteTarget()
     const firstOnly = await mkdtemp(join(tmpdir(), 'keel-example-migrations-'))

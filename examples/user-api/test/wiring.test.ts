@@ -9,7 +9,11 @@ describe('example configuration wiring', () => {
   beforeAll(async () => {
     target = await pgliteTarget()
     running = await startApp(
-      testConfig(target, { rateLimitMax: 3, trustProxy: true, corsOrigins: ['https://app.example.test'] }),
+      testConfig(target, {
+        rateLimitMax: 3,
+        trustProxy: ['127.0.0.1', '::1'],
+        corsOrigins: ['https://app.example.test'],
+      }),
     )
   }, 60_000)
 
