@@ -11,6 +11,12 @@ import { join } from 'node:path'
 import { packKeel, root, step } from '../package/consumer.mjs'
 
 const NPM_OFFLINE = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error']
+// In the new project, a new user's environment: no CI flag and no test services, so its tests take their
+// defaults (embedded PGlite; the PostgreSQL and Redis suites skip). `npm test` in the repository runs the same
+// tests against the real services.
+const USER_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => name !== 'CI' && !name.startsWith('KEEL_TEST_')),
+)
 const START_TIMEOUT_MS = 60_000
 
 /** The newest modification time under `dir`, in ms. */
@@ -48,16 +54,16 @@ async function startAndProbe(project, path) {
     cwd: project,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development' },
+    env: { ...USER_ENV, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development' },
   })
   let output = ''
   server.stdout.on('data', (chunk) => (output += chunk))
   server.stderr.on('data', (chunk) => (output += chunk))
   let exited = false
   const exit = new Promise((resolve) => {
-    server.once('exit', (code) => {
+    server.once('exit', (code, signal) => {
       exited = true
-      resolve(code)
+      resolve(code ?? signal)
     })
   })
   try {
@@ -122,14 +128,14 @@ try {
   }
   console.log('--- the new project: named, fastify-keel from the tarball, fresh .env, .gitignore lists it')
 
-  step('npm install (in the new project)', 'npm', ['install', ...NPM_OFFLINE], { cwd: project })
+  step('npm install (in the new project)', 'npm', ['install', ...NPM_OFFLINE], { cwd: project, env: USER_ENV })
   const missing = []
   for (const script of ['typecheck', 'test', 'build']) {
     if (pkg.scripts?.[script] === undefined) {
       missing.push(script)
       continue
     }
-    step(`npm run ${script} (in the new project)`, 'npm', ['run', script, '--silent'], { cwd: project })
+    step(`npm run ${script} (in the new project)`, 'npm', ['run', script, '--silent'], { cwd: project, env: USER_ENV })
   }
   await startAndProbe(project, '/health/live')
   if (missing.length > 0) {
