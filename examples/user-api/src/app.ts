@@ -15,9 +15,9 @@ import Fastify, {
 } from 'fastify'
 import { type KeelOptions, keel, keelServerOptions } from 'fastify-keel'
 import { hashPassword, needsRehash, RedisTokenStore, SqlTokenStore, verifyPassword } from 'fastify-keel/auth'
-// The root entry types no plugin's decorators: app.health is typed by this import, auth's by fastify-keel/auth's.
+// The root entry types no plugin's decorators: app.health is typed by this import, auth's by fastify-keel/auth's,
+// and the routes' `config.security` by fastify-keel/security's.
 import type {} from 'fastify-keel/health'
-// Route config `security` (the /docs headers below, users.ts's failure limit) is typed by security's subpath.
 import type {} from 'fastify-keel/security'
 import type { Redis } from 'ioredis'
 import type { AppConfig } from './config.js'

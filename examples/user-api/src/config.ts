@@ -12,7 +12,7 @@ export interface AppConfig {
   host: string
   /** `DATABASE_URL`: a PostgreSQL connection string; when unset the embedded PGlite database is used. */
   databaseUrl?: string | undefined
-  /** `KEEL_DATA_DIR`: where the embedded database keeps its files. @default 'examples/user-api/.data' */
+  /** `KEEL_DATA_DIR`: where the embedded database keeps its files. @default '.data' beside src/ (and dist/) */
   dataDir: string
   /** `REDIS_URL`: when set, rate-limit counters and refresh tokens live in Redis (shared by every instance). */
   redisUrl?: string | undefined
