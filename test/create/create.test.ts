@@ -118,6 +118,14 @@ describe('create-fastify-keel', () => {
     expect(readdirSync(target)).toEqual(['notes.txt'])
   })
 
+  it('should refuse a path that is a file', () => {
+    const target = join(work, 'a-file')
+    writeFileSync(target, 'mine')
+    expect(() => createProject({ directory: target, name: 'a-file', template: bundledTemplate() })).toThrow(
+      TargetNotEmptyError,
+    )
+  })
+
   it('should create a project from the repository example', () => {
     const target = join(work, 'from-example')
     const result = createProject({ directory: target, name: 'from-example', template: example })

@@ -1,5 +1,5 @@
 // Creates a project from the template: copy, name, secrets, and the commands to run next.
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ignoreEnv, renderEnv, secretNames } from './env.js'
 import { copyTemplate, PACKED_GITIGNORE } from './template.js'
@@ -40,6 +40,7 @@ export class TargetNotEmptyError extends Error {
 export function createProject(options: CreateOptions): CreateResult {
   const { directory, name, template, keel } = options
   if (existsSync(directory)) {
+    if (!statSync(directory).isDirectory()) throw new TargetNotEmptyError(`${directory} is a file`)
     const entries = readdirSync(directory).filter((entry) => entry !== '.git')
     if (entries.length > 0) {
       throw new TargetNotEmptyError(
