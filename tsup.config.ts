@@ -10,6 +10,7 @@ export const entries = {
   'health/index': 'src/health/index.ts',
   'pagination/index': 'src/pagination/index.ts',
   'resource-server/index': 'src/resource-server/index.ts',
+  'openapi/index': 'src/openapi/index.ts',
 }
 
 export default defineConfig({

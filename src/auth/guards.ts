@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import type { KeelAuthorizeRule, KeelAuthPolicy, KeelRouteAccess } from './auth-policy.js'
 import type { KeelAuthErrorFactory } from './errors.js'
 import { read } from './options.js'
 import type { KeelAuthHook, KeelAuthorizeCheck, KeelAuthorizeRequirement, KeelAuthUser } from './types.js'
 
-/** Marks the hooks made by `authorize`, so the route check can find them. */
+/** Marks the hooks made by `authorize` with their rule, so the route check and `app.authPolicy` can find them. */
 const kGuard = Symbol('fastify-keel.auth.guard')
 
-type Guard = KeelAuthHook & { [kGuard]?: true }
+type Guard = KeelAuthHook & { [kGuard]?: KeelAuthorizeRule }
 
 const INVALID_REQUIREMENT = { code: 'KEEL_ERR_AUTH_INVALID_REQUIREMENT', fix: "pass e.g. ['admin', 'editor']" } as const
 
@@ -65,7 +66,7 @@ export function createAuthorize(
       if (permissions !== undefined && !hasAll(user.permissions, permissions)) throw authError('FORBIDDEN')
       if (check !== undefined && (await check(user, request)) !== true) throw authError('FORBIDDEN')
     }
-    guard[kGuard] = true
+    guard[kGuard] = Object.freeze({ roles: roles ?? [], permissions: permissions ?? [], check: check !== undefined })
     return guard
   }
 }
@@ -108,7 +109,7 @@ function guardRunsFirst(
     if (!authenticated && scope?.[phase]?.includes(authenticate) === true) authenticated = true
     for (const hook of asList(route[phase])) {
       if (hook === authenticate) authenticated = true
-      else if (!authenticated && typeof hook === 'function' && (hook as Guard)[kGuard] === true) return true
+      else if (!authenticated && typeof hook === 'function' && (hook as Guard)[kGuard] !== undefined) return true
     }
   }
   return false
@@ -138,5 +139,45 @@ export function checkGuardOrder(app: FastifyInstance, authenticate: KeelAuthHook
       }
     }
     suspects.length = 0
+  })
+}
+
+/** The route's `authenticate` and guards, scope hooks of a phase before the route's own. */
+function accessOf(
+  route: RouteOptions,
+  authenticate: unknown,
+  scope: Record<string, unknown[]> | undefined,
+): KeelRouteAccess | null {
+  let authenticated = false
+  const rules: KeelAuthorizeRule[] = []
+  for (const phase of phases) {
+    for (const hook of [...(scope?.[phase] ?? []), ...asList(route[phase])]) {
+      if (hook === authenticate) authenticated = true
+      const rule = typeof hook === 'function' ? (hook as Guard)[kGuard] : undefined
+      if (rule !== undefined) rules.push(rule)
+    }
+  }
+  return authenticated ? Object.freeze({ authorize: Object.freeze(rules) }) : null
+}
+
+/**
+ * Builds `app.authPolicy`. Each route's scope is remembered in `onRoute`, and its hooks read when asked, since
+ * scope hooks may be added after the route.
+ */
+export function createAuthPolicy(
+  app: FastifyInstance,
+  authenticate: KeelAuthHook,
+  facts: Omit<KeelAuthPolicy, 'routeAccess'>,
+): KeelAuthPolicy {
+  const scopes = new WeakMap<RouteOptions, FastifyInstance>()
+  app.addHook('onRoute', function rememberRouteScope(this: FastifyInstance, route) {
+    scopes.set(route, this)
+  })
+  return Object.freeze({
+    ...facts,
+    routeAccess(route: RouteOptions): KeelRouteAccess | null {
+      const instance = scopes.get(route)
+      return accessOf(route, authenticate, instance === undefined ? undefined : scopeHooks(instance))
+    },
   })
 }

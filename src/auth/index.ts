@@ -1,6 +1,10 @@
+import type { KeelAuthPolicy } from './auth-policy.js'
 import type { KeelAuthErrorFactory } from './errors.js'
 import type { KeelAuthHook, KeelAuthorizeRequirement, KeelAuthUser, KeelTokens } from './types.js'
 
+// The whole typed surface of keelAuth, and nothing else: keel does not expose @fastify/jwt's `app.jwt`,
+// `request.jwtVerify` or `reply.jwtSign` (see docs/auth.md#typescript), so they are not typed here either.
+export type { KeelAuthorizeRule, KeelAuthPolicy, KeelRouteAccess } from './auth-policy.js'
 export {
   AUTH_CONFIG_CODES,
   AUTH_ERROR_CODES,
@@ -48,8 +52,6 @@ export type {
   TokenPair,
 } from './types.js'
 
-// The whole typed surface of keelAuth, and nothing else: keel does not expose @fastify/jwt's `app.jwt`,
-// `request.jwtVerify` or `reply.jwtSign` (see docs/auth.md#typescript), so they are not typed here either.
 declare module 'fastify' {
   interface FastifyInstance {
     /**
@@ -77,6 +79,12 @@ declare module 'fastify' {
      * @see docs/auth.md#apptokens
      */
     tokens: KeelTokens
+    /**
+     * What auth asks of each route (a token, the rules of its guards) and how tokens travel, for plugins that
+     * describe the app: keelOpenApi documents security from it. Read-only.
+     * @see docs/auth.md#appauthpolicy
+     */
+    readonly authPolicy: KeelAuthPolicy
   }
   interface FastifyRequest {
     /**

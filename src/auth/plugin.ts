@@ -1,19 +1,21 @@
 import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
+import type { KeelAuthPolicy } from './auth-policy.js'
 import { createAuthenticate } from './authenticate.js'
 import { createAuthErrors } from './errors.js'
-import { checkGuardOrder, createAuthorize } from './guards.js'
+import { checkGuardOrder, createAuthorize, createAuthPolicy } from './guards.js'
 import { setUpIssuers } from './issuers/setup.js'
 import { registerJwks } from './jwks.js'
 import { createKeyRing } from './keys.js'
 import { type KeelAuthOptions, read, resolveOptions } from './options.js'
+import type { ResolvedRefreshTransport } from './refresh-transport-options.js'
 import { createRevocationCheck } from './revocation.js'
 import { GuardedStore } from './store-guard.js'
 import { VerifiedTokenCache } from './token-cache.js'
 import { createTokens } from './tokens.js'
 
-const DECORATORS = ['authenticate', 'authorize', 'authError', 'tokens'] as const
+const DECORATORS = ['authenticate', 'authorize', 'authError', 'tokens', 'authPolicy'] as const
 
 const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
   const config = resolveOptions(options)
@@ -41,6 +43,10 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
   app.decorate('authorize', createAuthorize(authError))
   app.decorate('authError', authError)
   app.decorate('tokens', createTokens({ app, ring, store, config, authError, log: app.log }))
+  app.decorate(
+    'authPolicy',
+    createAuthPolicy(app, authenticate, policyFacts(config.refreshTransport, (config.issuers?.length ?? 0) > 0)),
+  )
   checkGuardOrder(app, authenticate)
   if (config.jwks) await registerJwks(app, ring.jwks)
 
@@ -48,6 +54,15 @@ const plugin: FastifyPluginAsync<KeelAuthOptions> = async (app, options) => {
     cache.clear()
     if (config.ownsStore) await config.store.close?.()
   })
+}
+
+function policyFacts(transport: ResolvedRefreshTransport, issuers: boolean): Omit<KeelAuthPolicy, 'routeAccess'> {
+  const refreshCookie =
+    transport.transport === 'cookie'
+      ? Object.freeze({ name: transport.cookieName, path: transport.cookiePath, csrfHeader: transport.csrfHeader })
+      : null
+  const outageCodes = issuers ? ['TOKEN_STORE_UNAVAILABLE', 'TOKEN_KEYS_UNAVAILABLE'] : ['TOKEN_STORE_UNAVAILABLE']
+  return { bearerFormat: 'JWT', refreshCookie, outageCodes: Object.freeze(outageCodes) }
 }
 
 /**

@@ -20,6 +20,13 @@ export {
   type ValidationLocation,
 } from './problem.js'
 export {
+  type ProblemDetailsRef,
+  type ProblemResponseOptions,
+  type ProblemResponseSchema,
+  problemResponse,
+  problemResponses,
+} from './problem-responses.js'
+export {
   type KeelProblemServerOptions,
   type ProblemServerOptions,
   problemServerOptions,

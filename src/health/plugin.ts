@@ -2,7 +2,8 @@ import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
 import { type HealthCheck, type HealthCheckOptions, Readiness } from './checks.js'
-import { type KeelHealthOptions, read, resolveHealthOptions } from './options.js'
+import type { KeelHealthPolicy } from './health-policy.js'
+import { type KeelHealthOptions, type ResolvedHealthOptions, read, resolveHealthOptions } from './options.js'
 import { registerProbes } from './routes.js'
 import { createShutdown } from './shutdown.js'
 import { registerUnderPressure } from './under-pressure.js'
@@ -32,7 +33,7 @@ export interface KeelHealth {
 
 const plugin: FastifyPluginAsync<KeelHealthOptions> = async (app, opts) => {
   const config = resolveHealthOptions(opts)
-  if (app.hasDecorator('health')) {
+  if (app.hasDecorator('health') || app.hasDecorator('healthPolicy')) {
     throw read.misuse(
       'KEEL_ERR_HEALTH_ALREADY_REGISTERED',
       'keelHealth is already registered in this context (app.health exists)',
@@ -52,8 +53,19 @@ const plugin: FastifyPluginAsync<KeelHealthOptions> = async (app, opts) => {
     },
   }
   app.decorate('health', health)
+  app.decorate('healthPolicy', healthPolicyOf(config))
   app.addHook('onClose', async () => readiness.close())
   await registerProbes(app, config, readiness, shutdown)
+}
+
+function healthPolicyOf(config: ResolvedHealthOptions): KeelHealthPolicy {
+  const probes = new Set([`${config.prefix}/live`, `${config.prefix}/ready`])
+  const shedding = config.underPressure !== false
+  return Object.freeze({
+    shedding,
+    retryAfter: config.underPressure === false ? undefined : config.underPressure.retryAfter,
+    isProbe: (route: { url: string }) => probes.has(route.url),
+  })
 }
 
 /**

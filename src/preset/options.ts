@@ -2,6 +2,7 @@ import type { KeelAuthOptions } from '../auth/options.js'
 import type { KeelErrorsOptions } from '../errors/options.js'
 import type { KeelHealthOptions } from '../health/options.js'
 import { isPlainObject, optionsReader } from '../internal/options.js'
+import type { KeelOpenApiOptions } from '../openapi/options.js'
 import type { KeelPaginationOptions } from '../pagination/options.js'
 import type { KeelRequestIdOptions } from '../request-id/options.js'
 import type { KeelSecurityOptions } from '../security/options.js'
@@ -32,10 +33,16 @@ export interface KeelOptions {
   pagination?: KeelPaginationOptions | boolean
   /** `keelAuth` options (a secret, issuer and audience are required), or `false`. @default false (not registered) */
   auth?: KeelAuthOptions | false
+  /**
+   * `keelOpenApi` options (needs the optional peer `@fastify/swagger`), or `false`. Registered right after errors,
+   * before any plugin declares routes, so the probes and the JWKS route are documented too.
+   * @default false (not registered)
+   */
+  openapi?: KeelOpenApiOptions | false
 }
 
 /** The plugins of the preset, in the one order they are registered. */
-export const PRESET_ORDER = ['requestId', 'errors', 'security', 'health', 'pagination', 'auth'] as const
+export const PRESET_ORDER = ['requestId', 'errors', 'openapi', 'security', 'health', 'pagination', 'auth'] as const
 
 /** One of the preset's plugins. */
 export type PresetPlugin = (typeof PRESET_ORDER)[number]
@@ -47,8 +54,8 @@ export const read = optionsReader('', 'KEEL_ERR_PRESET_INVALID_OPTION')
 export function pluginOptions(options: KeelOptions, name: PresetPlugin): object | false {
   const value: unknown = options[name]
   if (value === false) return false
-  // auth has no usable defaults (it needs a secret): left out unless configured.
-  if (value === undefined) return name === 'auth' ? false : {}
+  // auth has no usable defaults (it needs a secret), openapi needs an optional peer: left out unless configured.
+  if (value === undefined) return name === 'auth' || name === 'openapi' ? false : {}
   if (name === 'pagination' && value === true) return {}
   if (!isPlainObject(value)) {
     const expected = name === 'pagination' ? 'an options object, true or false' : 'an options object or false'

@@ -4,6 +4,7 @@ import { keelAuth } from '../auth/plugin.js'
 import { keelErrors } from '../errors/plugin.js'
 import { keelHealth } from '../health/plugin.js'
 import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
+import { keelOpenApi } from '../openapi/plugin.js'
 import { keelPagination } from '../pagination/plugin.js'
 import { keelRequestId } from '../request-id/plugin.js'
 import { keelSecurity } from '../security/plugin.js'
@@ -15,6 +16,7 @@ type AnyPlugin = FastifyPluginAsync<object> | FastifyPluginCallback<object>
 const plugins: Readonly<Record<PresetPlugin, AnyPlugin>> = {
   requestId: keelRequestId as AnyPlugin,
   errors: keelErrors as AnyPlugin,
+  openapi: keelOpenApi as AnyPlugin,
   security: keelSecurity as AnyPlugin,
   health: keelHealth as AnyPlugin,
   pagination: keelPagination as AnyPlugin,
@@ -31,9 +33,9 @@ const plugin: FastifyPluginAsync<KeelOptions> = async function keelPreset(app, o
 }
 
 /**
- * Every fastify-keel plugin in one register call, in the one correct order: request-id, errors, security,
- * health, pagination, auth. Pass a plugin's options under its name, or `false` to leave it out; `auth` is
- * registered only when its options are given. Register it before your routes.
+ * Every fastify-keel plugin in one register call, in the one correct order: request-id, errors, openapi,
+ * security, health, pagination, auth. Pass a plugin's options under its name, or `false` to leave it out; `auth` and
+ * `openapi` are registered only when their options are given. Register it before your routes.
  *
  * The root entry brings no plugin's decorator types: import the subpath of each plugin whose decorators you use
  * (`import type {} from 'fastify-keel/auth'` types `app.authenticate` and `request.user`).

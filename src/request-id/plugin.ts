@@ -10,6 +10,7 @@ import fp from 'fastify-plugin'
 import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
 import { guardGenerate, guardValidate } from './guards.js'
 import { type KeelRequestIdOptions, type ResolvedRequestIdOptions, read, resolveRequestIdOptions } from './options.js'
+import type { KeelRequestIdPolicy } from './request-id-policy.js'
 import { requestIdStorage } from './storage.js'
 import { attachTraceContext, tracingLoggerFactory } from './trace-log.js'
 
@@ -49,6 +50,7 @@ const plugin: FastifyPluginAsync<KeelRequestIdOptions> = async (app, opts) => {
   refuseMisuse(app)
   app.decorate(kRegistered as unknown as string, true)
   app.decorateRequest('traceContext', null)
+  app.decorate('requestIdPolicy', Object.freeze({ header: config.header }) satisfies KeelRequestIdPolicy)
   app.setGenReqId(idGenerator(config, app))
   // Fastify's null logger (`logger: false`) is its own child, and Fastify skips child creation only while the factory
   // is its default: binding traceId there would add a child and a validation per request for nothing.

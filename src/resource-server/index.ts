@@ -1,6 +1,11 @@
+import type { KeelAuthPolicy } from '../auth/auth-policy.js'
 import type { KeelAuthErrorFactory } from '../auth/errors.js'
 import type { KeelAuthHook, KeelAuthorizeRequirement, KeelAuthUser } from '../auth/types.js'
 
+// The typed surface of keelResourceServer: what it decorates, the same declarations as fastify-keel/auth's minus
+// `app.tokens`, which does not exist when keel issues no tokens. (An app that imports fastify-keel/auth as well gets
+// its declarations too; both agree on every member they share.)
+export type { KeelAuthorizeRule, KeelAuthPolicy, KeelRouteAccess } from '../auth/auth-policy.js'
 export {
   AUTH_CONFIG_CODES,
   AUTH_ERROR_CODES,
@@ -23,9 +28,6 @@ export type {
 export type { KeelResourceServerOptions } from './options.js'
 export { keelResourceServer, keelResourceServer as default } from './plugin.js'
 
-// The typed surface of keelResourceServer: what it decorates, the same declarations as fastify-keel/auth's minus
-// `app.tokens`, which does not exist when keel issues no tokens. (An app that imports fastify-keel/auth as well gets
-// its declarations too; both agree on every member they share.)
 declare module 'fastify' {
   interface FastifyInstance {
     /**
@@ -47,6 +49,12 @@ declare module 'fastify' {
      * @see docs/auth.md#decorators
      */
     authError: KeelAuthErrorFactory
+    /**
+     * What auth asks of each route (a token, the rules of its guards) and how tokens travel, for plugins that
+     * describe the app: keelOpenApi documents security from it. Read-only.
+     * @see docs/auth.md#appauthpolicy
+     */
+    readonly authPolicy: KeelAuthPolicy
   }
   interface FastifyRequest {
     /**

@@ -2,13 +2,13 @@ import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { createAuthenticate } from '../auth/authenticate.js'
 import { createAuthErrors } from '../auth/errors.js'
-import { checkGuardOrder, createAuthorize } from '../auth/guards.js'
+import { checkGuardOrder, createAuthorize, createAuthPolicy } from '../auth/guards.js'
 import { setUpIssuers } from '../auth/issuers/setup.js'
 import { VerifiedTokenCache } from '../auth/token-cache.js'
 import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
 import { type KeelResourceServerOptions, read, resolveResourceServerOptions } from './options.js'
 
-const DECORATORS = ['authenticate', 'authorize', 'authError'] as const
+const DECORATORS = ['authenticate', 'authorize', 'authError', 'authPolicy'] as const
 
 const plugin: FastifyPluginAsync<KeelResourceServerOptions> = async (app, options) => {
   const config = resolveResourceServerOptions(options)
@@ -36,6 +36,14 @@ const plugin: FastifyPluginAsync<KeelResourceServerOptions> = async (app, option
   app.decorate('authenticate', authenticate)
   app.decorate('authorize', createAuthorize(authError))
   app.decorate('authError', authError)
+  app.decorate(
+    'authPolicy',
+    createAuthPolicy(app, authenticate, {
+      bearerFormat: 'JWT',
+      refreshCookie: null,
+      outageCodes: Object.freeze(['TOKEN_KEYS_UNAVAILABLE']),
+    }),
+  )
   checkGuardOrder(app, authenticate)
   app.addHook('onClose', async function closeKeelResourceServer() {
     cache.clear()

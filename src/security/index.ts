@@ -2,6 +2,7 @@ import type { KeelCorsPolicy } from './cors-policy.js'
 import type { LimitHook } from './limiter.js'
 import type { KeelRouteSecurityConfig } from './options.js'
 import type { KeelRateLimitPolicy } from './policy-options.js'
+import type { KeelRouteLimits } from './route-limits.js'
 
 export {
   SECURITY_CONFIG_CODES,
@@ -31,6 +32,7 @@ export type {
   KeelRouteRateLimit,
   KeelRouteRateLimitPolicy,
 } from './policy-options.js'
+export type { KeelRouteLimit, KeelRouteLimits } from './route-limits.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,6 +42,12 @@ declare module 'fastify' {
      * @see docs/security.md#appcorspolicy
      */
     readonly corsPolicy: KeelCorsPolicy
+    /**
+     * Which routes keelSecurity limits, and the rate-limit headers they send, for plugins that describe the app:
+     * keelOpenApi documents 429s from it. Read-only.
+     * @see docs/security.md#approutelimits
+     */
+    readonly routeLimits: KeelRouteLimits
   }
   interface FastifyContextConfig {
     /** Per-route security settings of `fastify-keel/security`: looser headers, rate limits, failed-attempt limits. */

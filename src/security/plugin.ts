@@ -14,11 +14,13 @@ import { type FailureStore, memoryFailureStore, RedisCounters, redisFailureStore
 import { keelHelmetDefaults, mergeHelmetOptions, responseHeaders, routeHeadersHook } from './headers.js'
 import type { LimitHook } from './limiter.js'
 import { type KeelSecurityOptions, type ResolvedSecurity, resolveOptions } from './options.js'
+import type { ResolvedPolicy } from './policy-options.js'
 import { type RequestLimits, registerRequestLimits } from './rate-limit.js'
 import type { ResolvedRateLimit } from './rate-limit-options.js'
 import { read } from './readers.js'
 import { RedisRunner } from './redis-runner.js'
 import { onRoute, resolveRouteSecurity, routeName, routeRead } from './route-config.js'
+import type { KeelRouteLimit, KeelRouteLimits } from './route-limits.js'
 import { trustProxyCheck } from './trust-proxy.js'
 
 const kRegistered = Symbol.for('fastify-keel.security')
@@ -45,10 +47,15 @@ function failureStore(rateLimit: ResolvedRateLimit | false, counters: RedisCount
 }
 
 /** Puts the route's rate-limit checks in place; a route policy while rate limiting is off is a mistake. */
-function limitRoute(limits: RequestLimits | undefined, route: RouteOptions, own: unknown): void {
+function limitRoute(
+  limits: RequestLimits | undefined,
+  route: RouteOptions,
+  own: unknown,
+): readonly ResolvedPolicy[] | undefined {
   if (limits !== undefined) {
-    limits.limitRoute(route, own)
-  } else if (own !== undefined && own !== false) {
+    return limits.limitRoute(route, own)
+  }
+  if (own !== undefined && own !== false) {
     throw routeRead.error(
       'config.security.rateLimit',
       'needs rate limiting, which is off (rateLimit: false)',
@@ -56,6 +63,23 @@ function limitRoute(limits: RequestLimits | undefined, route: RouteOptions, own:
       'pass rateLimit options to keelSecurity, or drop the route policy',
     )
   }
+  return undefined
+}
+
+/** `app.routeLimits`: each route's limits, as decided in its `onRoute` hook. */
+function routeLimitsOf(headers: KeelRouteLimits['headers'], redis: boolean) {
+  const byRoute = new WeakMap<RouteOptions, KeelRouteLimit>()
+  const contract: KeelRouteLimits = Object.freeze({
+    headers: Object.freeze({ draft: headers.draft, legacy: headers.legacy }),
+    routeLimit: (route: RouteOptions) => byRoute.get(route) ?? null,
+  })
+  function record(route: RouteOptions, policies: readonly ResolvedPolicy[] | undefined, failureLimited: boolean) {
+    const rateLimited = policies !== undefined && policies.length > 0
+    if (!rateLimited && !failureLimited) return
+    const storeOutage = redis && (policies ?? []).some((policy) => !policy.skipOnError)
+    byRoute.set(route, Object.freeze({ rateLimited, failureLimited, storeOutage }))
+  }
+  return { contract, record }
 }
 
 function appendHook(route: RouteOptions, name: 'onRequest' | 'preHandler' | 'onSend', hook: unknown): void {
@@ -82,6 +106,8 @@ const plugin: FastifyPluginAsync<KeelSecurityOptions> = async (app, opts) => {
   const failures: FailureStore = failureStore(rateLimit, runner && new RedisCounters(runner), app)
   const failureNameSpace = `${rateLimit === false ? 'keel-rate-limit:' : rateLimit.nameSpace}failures:`
   const headerModes = rateLimit === false ? { draft: true, legacy: false } : rateLimit.headers
+  const routeLimits = routeLimitsOf(headerModes, runner !== undefined)
+  app.decorate('routeLimits', routeLimits.contract)
 
   // Callback style on purpose, on the hot path: an async hook costs a promise and a microtask per request,
   // and every promise also runs the async-context hooks that getRequestId() relies on.
@@ -103,7 +129,8 @@ const plugin: FastifyPluginAsync<KeelSecurityOptions> = async (app, opts) => {
     const name = routeName(route)
     onRoute(name, () => {
       const security = resolveRouteSecurity((route.config as { security?: unknown } | undefined)?.security)
-      limitRoute(limits, route, security?.rateLimit)
+      const policies = limitRoute(limits, route, security?.rateLimit)
+      routeLimits.record(route, policies, security?.failureLimit !== undefined)
       if (security?.helmet !== undefined) {
         appendHook(route, 'onRequest', routeHeadersHook(appHelmet, appHeaders, security.helmet, routeRead))
       }

@@ -17,8 +17,11 @@ import { routeName, routeRead } from './route-config.js'
 
 /** The request limits of an app, built once at register time. */
 export interface RequestLimits {
-  /** Puts the route's checks first in its `onRequest` and `preHandler` hooks, unless the route is not limited. */
-  limitRoute(route: RouteOptions, own: unknown): void
+  /**
+   * Puts the route's checks first in its `onRequest` and `preHandler` hooks, unless the route is not limited;
+   * returns its policies.
+   */
+  limitRoute(route: RouteOptions, own: unknown): readonly ResolvedPolicy[]
   /** The check of the app's `onRequest` policies for requests that match no route, `undefined` when `notFound` is off. */
   readonly notFound: LimitHook | undefined
   /** The hook of `app.rateLimitHook(policies)`. */
@@ -132,6 +135,7 @@ export function registerRequestLimits(
       const onRequest = inHook(policies, 'onRequest')
       if (preHandler.length > 0) prependHook(route, 'preHandler', hookFor(preHandler))
       if (onRequest.length > 0) prependHook(route, 'onRequest', hookFor(onRequest))
+      return policies
     },
     notFound: limits.notFound && appOnRequest.length > 0 ? hookFor(appOnRequest) : undefined,
     custom(policies) {

@@ -19,14 +19,14 @@ describe('auth', () => {
   describe('types', () => {
     it('should type what keelAuth decorates and none of @fastify/jwt (wrong uses are @ts-expect-error)', async () => {
       expect(await typeCheck('tsconfig.json')).toEqual({ code: 0, output: '' })
-    }, 60_000)
+    }, 120_000)
 
     it('should type keelResourceServer without app.tokens, and jti as optional', async () => {
       expect(await typeCheck('tsconfig.resource-server.json')).toEqual({ code: 0, output: '' })
-    }, 60_000)
+    }, 120_000)
 
     it("should agree with an app's own @fastify/jwt on request.user", async () => {
       expect(await typeCheck('tsconfig.with-jwt.json')).toEqual({ code: 0, output: '' })
-    }, 60_000)
+    }, 120_000)
   })
 })

@@ -49,6 +49,15 @@ const durations: KeelHealthOptions = { cacheTtl: '1s', checkTimeout: 2000, shutd
 // @ts-expect-error cacheTtl is a duration: milliseconds or a string
 const badCacheTtl: KeelHealthOptions = { cacheTtl: { ms: 1 } }
 
+// A route's own answer to pressure (docs/health.md, "Degrade instead of shedding")
+app.get(
+  '/search',
+  { config: { pressureHandler: (_request, reply) => void reply.header('x-degraded', '1') } },
+  () => 'ok',
+)
+// @ts-expect-error a pressureHandler is a function
+app.get('/bad-pressure-handler', { config: { pressureHandler: true } }, () => 'ok')
+
 const doc: HealthDocument = { status: 'pass', checks: { db: [{ status: 'pass', time: new Date().toISOString() }] } }
 expectTypeOf(doc.status).toEqualTypeOf<'pass' | 'warn' | 'fail'>()
 

@@ -1,10 +1,11 @@
-// The one options dialect, rule by rule, over all seven plugins (the six subpaths and the `keel` preset):
+// The one options dialect, rule by rule, over all eight plugins (the seven subpaths and the `keel` preset):
 // Fastify's register options are accepted, a typo is refused in the one message shape, durations have one grammar.
 import Fastify, { type FastifyPluginAsync, type FastifyPluginCallback } from 'fastify'
 import { keel } from 'fastify-keel'
 import { keelAuth } from 'fastify-keel/auth'
 import { keelErrors } from 'fastify-keel/errors'
 import { keelHealth } from 'fastify-keel/health'
+import { keelOpenApi } from 'fastify-keel/openapi'
 import { keelPagination } from 'fastify-keel/pagination'
 import { keelRequestId } from 'fastify-keel/request-id'
 import { keelSecurity } from 'fastify-keel/security'
@@ -60,6 +61,7 @@ const rows: Record<string, Row> = {
     typo: ['accesTokenTtl', 'accessTokenTtl'],
     duration: { set: (accessTokenTtl) => ({ ...authMinimal, accessTokenTtl }), path: 'accessTokenTtl' },
   },
+  openapi: { subpath: 'openapi', plugin: keelOpenApi as AnyPlugin, minimal: {}, typo: ['serverz', 'servers'] },
   keel: {
     subpath: '',
     plugin: keel as AnyPlugin,

@@ -4,6 +4,7 @@ import * as root from 'fastify-keel'
 import * as auth from 'fastify-keel/auth'
 import * as errors from 'fastify-keel/errors'
 import * as health from 'fastify-keel/health'
+import * as openapi from 'fastify-keel/openapi'
 import * as pagination from 'fastify-keel/pagination'
 import * as requestId from 'fastify-keel/request-id'
 import * as security from 'fastify-keel/security'
@@ -16,6 +17,7 @@ const subpaths: Record<string, Record<string, unknown>> = {
   errors,
   health,
   pagination,
+  openapi,
   'request-id': requestId,
   security,
 }
@@ -71,6 +73,7 @@ describe('code registries', () => {
       health: ['HEALTH_ERROR_CODES', 'HEALTH_CONFIG_CODES'],
       pagination: ['PAGINATION_ERROR_CODES', 'PAGINATION_CONFIG_CODES'],
       'request-id': ['', 'REQUEST_ID_CONFIG_CODES'],
+      openapi: ['', 'OPENAPI_CONFIG_CODES'],
       auth: ['AUTH_ERROR_CODES', 'AUTH_CONFIG_CODES'],
       security: ['SECURITY_ERROR_CODES', 'SECURITY_CONFIG_CODES'],
     }

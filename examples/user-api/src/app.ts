@@ -2,7 +2,6 @@
 
 import type { Server } from 'node:http'
 import cookie from '@fastify/cookie'
-import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, {
@@ -41,6 +40,8 @@ export interface BuildOptions {
   database?: Database
   /** keelHealth's `handleSignals`: main.ts turns it on; tests leave it off. @default false */
   handleSignals?: boolean
+  /** The OpenAPI version of `/docs/json` (tests check both). @default '3.0.3' */
+  openapiVersion?: '3.0.3' | '3.1.0'
 }
 
 /** The app `buildApp` returns: a Fastify instance with the TypeBox type provider. */
@@ -112,29 +113,31 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     }
   })
 
-  await app.register(swagger, {
+  const cookieMode = config.refreshTokenTransport === 'cookie'
+  // Cookie mode: @fastify/cookie reads and writes the refresh cookie.
+  if (cookieMode) await app.register(cookie)
+  await app.register(keel, {
+    // keelOpenApi (it registers @fastify/swagger) derives security, problem responses and headers from keel's
+    // plugins; the routes declare only the problems of their own handlers.
     openapi: {
-      openapi: '3.0.3',
+      openapi: options.openapiVersion ?? '3.0.3',
       info: {
         title: 'fastify-keel user API',
         version: API_VERSION,
         description:
           'Accounts, login with rotating refresh tokens, and user management. Errors are RFC 9457 problem documents.',
+        license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
       },
+      servers: [{ url: `http://${config.host}:${config.port}` }],
+      // What every route's handler can answer on its own: the database down (codes.ts).
+      problems: { 503: ['DATABASE_UNAVAILABLE'] },
       tags: [
         { name: 'auth', description: 'Registration, login, token refresh, logout, sessions' },
         { name: 'users', description: 'The current user' },
         { name: 'admin', description: 'User management (admins)' },
         { name: 'health', description: 'Probes' },
       ],
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
-  })
-
-  const cookieMode = config.refreshTokenTransport === 'cookie'
-  // Cookie mode: @fastify/cookie reads and writes the refresh cookie.
-  if (cookieMode) await app.register(cookie)
-  await app.register(keel, {
     errors: ERRORS_OPTIONS,
     security: securityOptions(config, redis),
     health: {

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { buildApp } from '../src/app.js'
+import { type BuildOptions, buildApp } from '../src/app.js'
 import { type AppConfig, loadConfig } from '../src/config.js'
 
 /** Where an app under test keeps its data. */
@@ -134,8 +134,8 @@ export interface Running {
   close(): Promise<void>
 }
 
-export async function startApp(config: AppConfig): Promise<Running> {
-  const app = await buildApp(config, { logger: false })
+export async function startApp(config: AppConfig, options: BuildOptions = {}): Promise<Running> {
+  const app = await buildApp(config, { logger: false, ...options })
   try {
     const url = await app.listen({ port: 0, host: '127.0.0.1' })
     return { app, url, api: new Client(url), close: () => app.close() }

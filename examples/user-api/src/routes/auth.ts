@@ -2,6 +2,7 @@
 // travels in an HttpOnly cookie instead of the JSON bodies; the routes are the same, only their schemas differ.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
+import { problemResponse } from 'fastify-keel/errors'
 import { type TObject, Type } from 'typebox'
 import { appError } from '../codes.js'
 import type { AppConfig } from '../config.js'
@@ -13,7 +14,6 @@ import {
   RegisterBodySchema,
   UserEnvelopeSchema,
 } from '../users/schemas.js'
-import { problemResponses } from './problems.js'
 
 export interface AuthRoutesOptions {
   users: UsersRepository
@@ -60,9 +60,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
   const pairSchema = cookieMode ? CookieTokenPairSchema : TokenPairSchema
   // Cookie mode: keel refuses (403 CSRF_REJECTED) unsafe /auth requests without this header, before validation.
   const csrf = cookieMode ? { headers: CsrfHeadersSchema(csrfHeader) } : {}
-  /** The problem responses of an /auth route: 403 CSRF_REJECTED too in cookie mode. */
-  const problems = <const S extends readonly number[]>(...statuses: S) =>
-    cookieMode ? problemResponses(...statuses, 403) : problemResponses(...statuses)
+  // keelOpenApi documents what keel answers (400, 403 CSRF_REJECTED in cookie mode, 413, 415, 429, …); these are
+  // the problems of the handlers themselves.
+  const emailTaken = problemResponse(409, { codes: ['EMAIL_TAKEN'] })
+  const badCredentials = problemResponse(401, { codes: ['INVALID_CREDENTIALS'] })
+  const badRefreshToken = problemResponse(401, {
+    codes: ['REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_EXPIRED', 'REFRESH_TOKEN_REVOKED', 'REFRESH_TOKEN_REUSED'],
+  })
 
   // Failed logins per client IP and email: guessing one account's password is slow, one noisy client
   // does not lock out everybody behind the same IP, and a user who types the right password is never
@@ -80,7 +84,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         summary: 'Create an account',
         ...csrf,
         body: RegisterBodySchema,
-        response: { 201: UserEnvelopeSchema, ...problems(400, 409, 413, 415, 429) },
+        response: { 201: UserEnvelopeSchema, 409: emailTaken },
       },
     },
     async (request, reply) => {
@@ -105,7 +109,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         summary: 'Log in: starts a session; returns an access token and a refresh token',
         ...csrf,
         body: LoginBodySchema,
-        response: { 200: pairSchema, ...problems(400, 401, 413, 415, 429) },
+        response: { 200: pairSchema, 401: badCredentials },
       },
     },
     async (request, reply) => {
@@ -129,8 +133,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         summary: cookieMode
           ? 'Trade the refresh cookie for a new token pair (the cookie is rewritten)'
           : 'Trade a refresh token for a new token pair (the old refresh token dies)',
-        ...(cookieMode ? csrf : { body: RefreshBodySchema }),
-        response: { 200: pairSchema, ...problems(400, 401, 413, 415, 429) },
+        ...(cookieMode ? { ...csrf, security: [{ refreshCookie: [] }] } : { body: RefreshBodySchema }),
+        response: { 200: pairSchema, 401: badRefreshToken },
       },
     },
     async (request, reply) => app.tokens.respond(reply, await app.tokens.rotate(app.tokens.fromRequest(request))),
@@ -143,9 +147,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       schema: {
         tags: ['auth'],
         summary: 'End this session: its refresh and access tokens stop working on every instance',
-        security: [{ bearerAuth: [] }],
         ...(cookieMode ? csrf : { body: LogoutBodySchema }),
-        response: { 204: Type.Null({ description: 'Logged out' }), ...problems(400, 401, 413, 415, 429) },
+        response: { 204: Type.Null({ description: 'Logged out' }) },
       },
     },
     async (request, reply) => {

@@ -3,9 +3,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import type { KeelSession } from 'fastify-keel/auth'
+import { problemResponse } from 'fastify-keel/errors'
 import { type Static, Type } from 'typebox'
 import { appError } from '../codes.js'
-import { problemResponses } from './problems.js'
 
 /** A session as the API returns it: when, and on what, the user signed in. */
 export const SessionSchema = Type.Object(
@@ -35,7 +35,6 @@ const SessionParamsSchema = Type.Object(
   { id: Type.String({ format: 'uuid', description: 'Session id' }) },
   { additionalProperties: false },
 )
-const bearer = [{ bearerAuth: [] }]
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -69,9 +68,8 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['auth'],
         summary: 'The sessions (devices) the user is signed in on',
-        security: bearer,
         querystring: OwnerQuerySchema,
-        response: { 200: SessionsEnvelopeSchema, ...problemResponses(400, 401, 403, 429) },
+        response: { 200: SessionsEnvelopeSchema },
       },
     },
     async (request) => {
@@ -88,12 +86,11 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['auth'],
         summary: 'Sign a session out: its tokens stop working at once, on every instance',
-        security: bearer,
         params: SessionParamsSchema,
         querystring: OwnerQuerySchema,
         response: {
           204: Type.Null({ description: 'Signed out' }),
-          ...problemResponses(400, 401, 403, 404, 429),
+          404: problemResponse(404, { codes: ['SESSION_NOT_FOUND'] }),
         },
       },
     },

@@ -1,7 +1,7 @@
 // /users/*: the current user's account, and user management for admins.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { httpErrors } from 'fastify-keel/errors'
+import { httpErrors, problemResponse } from 'fastify-keel/errors'
 import { CursorPaginated, composeQuery, cursorQuery, linkHeader, parseSort, sortQuery } from 'fastify-keel/pagination'
 import { Type } from 'typebox'
 import { appError } from '../codes.js'
@@ -21,7 +21,6 @@ import {
   UserIdParamsSchema,
   UserSchema,
 } from '../users/schemas.js'
-import { problemResponses } from './problems.js'
 
 export interface UsersRoutesOptions {
   users: UsersRepository
@@ -37,7 +36,10 @@ const ListQuerySchema = composeQuery([
 ])
 const UserPageSchema = CursorPaginated(UserSchema)
 const NoContent = Type.Null({ description: 'Done' })
-const bearer = [{ bearerAuth: [] }]
+// keelOpenApi documents what keel answers on each route (security, 400/401/403/413/414/415/429/500/503); a route
+// declares only the problems of its own handler.
+const userNotFound = problemResponse(404, { codes: ['USER_NOT_FOUND'] })
+const userConflict = problemResponse(409, { codes: ['EMAIL_TAKEN', 'LAST_ADMIN'] })
 
 function conflict(error: unknown): never {
   if (error instanceof UserConflictError) {
@@ -74,8 +76,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['users'],
         summary: 'The current user',
-        security: bearer,
-        response: { 200: UserEnvelopeSchema, ...problemResponses(401, 429) },
+        response: { 200: UserEnvelopeSchema },
       },
     },
     async (request) => ({ user: await currentUser(request) }),
@@ -88,9 +89,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['users'],
         summary: 'Update the current user',
-        security: bearer,
         body: UpdateMeBodySchema,
-        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 413, 415, 429) },
+        response: { 200: UserEnvelopeSchema },
       },
     },
     async (request) => {
@@ -119,9 +119,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['users'],
         summary: 'Change the password; logs out every session of this user',
-        security: bearer,
         body: ChangePasswordBodySchema,
-        response: { 204: NoContent, ...problemResponses(400, 401, 413, 415, 429) },
+        response: { 204: NoContent },
       },
     },
     async (request, reply) => {
@@ -143,9 +142,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['admin'],
         summary: 'List users (admins only), one cursor page at a time',
-        security: bearer,
         querystring: ListQuerySchema,
-        response: { 200: UserPageSchema, ...problemResponses(400, 401, 403, 429) },
+        response: { 200: UserPageSchema },
       },
     },
     async (request, reply) => {
@@ -174,9 +172,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['admin'],
         summary: 'One user (admins, or the user themselves)',
-        security: bearer,
         params: UserIdParamsSchema,
-        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 403, 404, 429) },
+        response: { 200: UserEnvelopeSchema, 404: userNotFound },
       },
     },
     async (request) => {
@@ -193,10 +190,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['admin'],
         summary: "Change a user's name or role (admins only)",
-        security: bearer,
         params: UserIdParamsSchema,
         body: AdminUpdateBodySchema,
-        response: { 200: UserEnvelopeSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429) },
+        response: { 200: UserEnvelopeSchema, 404: userNotFound, 409: userConflict },
       },
     },
     async (request) => {
@@ -218,9 +214,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       schema: {
         tags: ['admin'],
         summary: 'Delete a user and revoke their tokens (admins only)',
-        security: bearer,
         params: UserIdParamsSchema,
-        response: { 204: NoContent, ...problemResponses(400, 401, 403, 404, 409, 429) },
+        response: { 204: NoContent, 404: userNotFound, 409: userConflict },
       },
     },
     async (request, reply) => {
