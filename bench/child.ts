@@ -1,6 +1,6 @@
 // One benchmark server process, started by bench/run.mjs as `node bench/results/package/bench-child.js
 // <scenario>` (this file bundled by esbuild, keel from the built package) with an IPC channel. Protocol (parent ⇄ child):
-//   child → { type: 'ready', port, path, headers, expectStatus, expectContentType }  (HTTP scenarios)
+//   child → { type: 'ready', port, path, headers, expectStatus, expectContentType, offeredRate?, label? }  (HTTP)
 //         | { type: 'ready', rotation: true }                                          (rotation scenarios)
 //         | { type: 'skipped', reason } | { type: 'error', message }
 //   parent → { type: 'start' }  child → { type: 'started' }   (CPU baseline taken)
@@ -78,6 +78,8 @@ async function main(): Promise<void> {
       headers: server.headers ?? {},
       expectStatus: server.expectStatus ?? 200,
       expectContentType: server.expectContentType ?? 'application/json',
+      offeredRate: server.offeredRate,
+      label: server.label,
     })
   } else if (name.startsWith('rotate ')) {
     // Loaded only here, so HTTP servers never load ioredis.

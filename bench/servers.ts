@@ -37,6 +37,10 @@ export interface BenchServer {
   expectStatus?: number
   /** A substring the response content-type must contain (checked once before the run). */
   expectContentType?: string
+  /** Load at this fixed rate (req/s over all connections) instead of a closed loop. @default undefined */
+  offeredRate?: number
+  /** What the scenario ran on, shown in the table (e.g. `PostgreSQL + Redis`). @default undefined */
+  label?: string
 }
 
 /** Thrown while building a scenario that cannot run here; the table shows it as "skipped (<message>)". */
@@ -125,10 +129,18 @@ const authOptions = {
   accessTokens: 'stateless',
 } satisfies KeelAuthOptions
 
+/**
+ * keelHealth's options: its defaults, except under valgrind (bench/instructions.mjs sets KEEL_BENCH_SLOW), where the
+ * event loop is slow enough to trip load shedding (and a sample interval without a delay sample reads as infinite
+ * delay): there the delay check is off and a heap limit nothing reaches keeps under-pressure's hook in place.
+ */
+const healthOptions =
+  process.env.KEEL_BENCH_SLOW === '1' ? { underPressure: { maxEventLoopDelay: 0, maxHeapUsedBytes: 2 ** 36 } } : {}
+
 async function keelApp(auth: KeelAuthOptions | false, security: KeelSecurityOptions = securityOptions) {
   const { keel } = await import('fastify-keel')
   const app = bareApp()
-  await app.register(keel, { security, pagination: true, auth })
+  await app.register(keel, { security, pagination: true, auth, health: healthOptions })
   return app
 }
 
@@ -142,6 +154,21 @@ async function bearer(app: FastifyInstance): Promise<Record<string, string>> {
   await app.ready()
   const { accessToken } = await app.tokens.issue({ sub: 'bench-user', roles: ['user'] })
   return { authorization: `Bearer ${accessToken}` }
+}
+
+/** The user schema of the list scenarios, built with the TypeBox the caller loaded. */
+function userSchemaOf(Type: typeof import('typebox').Type) {
+  return Type.Object(
+    {
+      id: Type.String({ format: 'uuid' }),
+      email: Type.String({ format: 'email' }),
+      name: Type.String(),
+      role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+      createdAt: Type.String({ format: 'date-time' }),
+      updatedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  )
 }
 
 const makeUsers = () =>
@@ -237,6 +264,49 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
     }
   },
 
+  // The reference of `keel list`: the same page (20 users, the same envelope and response schema, a validated
+  // page/limit querystring) from bare Fastify, without keel's plugins or a token.
+  async 'bare list'() {
+    const { Type } = await import('typebox')
+    const users = makeUsers()
+    const query = Type.Object({
+      page: Type.Integer({ minimum: 1, default: 1 }),
+      limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    })
+    const page = Type.Object({
+      data: Type.Array(userSchemaOf(Type)),
+      pagination: Type.Object({
+        page: Type.Integer(),
+        limit: Type.Integer(),
+        total: Type.Integer(),
+        totalPages: Type.Integer(),
+        hasNext: Type.Boolean(),
+        hasPrev: Type.Boolean(),
+      }),
+    })
+    const app = bareApp()
+    app.get<{ Querystring: Static<typeof query> }>(
+      '/users',
+      { schema: { querystring: query, response: { 200: page } } },
+      async (request) => {
+        const { page, limit } = request.query
+        const totalPages = Math.ceil(100 / limit)
+        return {
+          data: users,
+          pagination: { page, limit, total: 100, totalPages, hasNext: page < totalPages, hasPrev: page > 1 },
+        }
+      },
+    )
+    return fastifyServer(app, { path: '/users?page=1&limit=20' })
+  },
+
+  // The reference of `keel 404`: Fastify's own not-found answer.
+  async 'bare 404'() {
+    const app = bareApp()
+    app.get('/', { schema: helloSchema }, hello)
+    return fastifyServer(app, { path: '/does-not-exist', expectStatus: 404 })
+  },
+
   async keel() {
     const app = await keelApp(false)
     app.get('/', { schema: helloSchema }, hello)
@@ -287,17 +357,7 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
   async 'keel list'() {
     const { Type } = await import('typebox')
     const users = makeUsers()
-    const userSchema = Type.Object(
-      {
-        id: Type.String({ format: 'uuid' }),
-        email: Type.String({ format: 'email' }),
-        name: Type.String(),
-        role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
-        createdAt: Type.String({ format: 'date-time' }),
-        updatedAt: Type.String({ format: 'date-time' }),
-      },
-      { additionalProperties: false },
-    )
+    const userSchema = userSchemaOf(Type)
     const { Paginated, OffsetPaginationQuery, paginate } = await import('fastify-keel/pagination')
     const app = await keelApp(authOptions)
     app.get<{ Querystring: Static<typeof OffsetPaginationQuery> }>(
@@ -343,6 +403,12 @@ export const servers: Record<string, () => Promise<BenchServer>> = {
       expectContentType: 'application/problem+json',
     })
   },
+
+  // The example app at a fixed offered rate (bench/example.ts).
+  async example() {
+    const { exampleServer } = await import('./example.js')
+    return exampleServer()
+  },
 }
 
 /** Ablation: each keel plugin alone on bare Fastify (`npm run bench -- --ablation`). */
@@ -351,7 +417,8 @@ export const ablation: Record<string, () => Promise<BenchServer>> = {
   'bare+errors': () => alone(async (app) => app.register((await import('fastify-keel/errors')).keelErrors)),
   'bare+security': () =>
     alone(async (app) => app.register((await import('fastify-keel/security')).keelSecurity, securityOptions)),
-  'bare+health': () => alone(async (app) => app.register((await import('fastify-keel/health')).keelHealth)),
+  'bare+health': () =>
+    alone(async (app) => app.register((await import('fastify-keel/health')).keelHealth, healthOptions)),
   'bare+pagination': () => alone(async (app) => app.register((await import('fastify-keel/pagination')).keelPagination)),
   async 'bare+auth'() {
     const { keelAuth } = await import('fastify-keel/auth')

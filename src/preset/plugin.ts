@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync, FastifyPluginCallback } from 'fastify'
 import fp from 'fastify-plugin'
-import { keelAuth } from '../auth/plugin.js'
 import { keelErrors } from '../errors/plugin.js'
 import { keelHealth } from '../health/plugin.js'
 import { FASTIFY_VERSIONS } from '../internal/fastify-versions.js'
@@ -13,14 +12,22 @@ import { type KeelOptions, type PresetPlugin, resolvePresetOptions } from './opt
 // The plugins' option types differ; each entry gets the options object meant for it.
 type AnyPlugin = FastifyPluginAsync<object> | FastifyPluginCallback<object>
 
-const plugins: Readonly<Record<PresetPlugin, AnyPlugin>> = {
+const plugins: Readonly<Record<Exclude<PresetPlugin, 'auth'>, AnyPlugin>> = {
   requestId: keelRequestId as AnyPlugin,
   errors: keelErrors as AnyPlugin,
   openapi: keelOpenApi as AnyPlugin,
   security: keelSecurity as AnyPlugin,
   health: keelHealth as AnyPlugin,
   pagination: keelPagination as AnyPlugin,
-  auth: keelAuth as AnyPlugin,
+}
+
+/**
+ * auth is loaded only when it is configured: its JWT stack (fast-jwt and what it brings) is a few MB of every
+ * process that imports the preset, for nothing when auth is off.
+ */
+async function pluginOf(name: PresetPlugin): Promise<AnyPlugin> {
+  if (name === 'auth') return (await import('../auth/plugin.js')).keelAuth as AnyPlugin
+  return plugins[name]
 }
 
 const plugin: FastifyPluginAsync<KeelOptions> = async function keelPreset(app, opts) {
@@ -28,7 +35,7 @@ const plugin: FastifyPluginAsync<KeelOptions> = async function keelPreset(app, o
   // (so every later plugin's errors become problem documents), security before the routes that health
   // and auth add (headers and rate limits reach them), auth last.
   for (const [name, options] of resolvePresetOptions(opts)) {
-    await app.register(plugins[name], options)
+    await app.register(await pluginOf(name), options)
   }
 }
 
