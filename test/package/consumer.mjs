@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const root = resolve(fileURLToPath(new URL('../..', import.meta.url)))
@@ -31,6 +31,18 @@ export function step(title, file, args, options = {}) {
 }
 
 /**
+ * Builds the package unless `dist/` is there, packs it into `destination` (`npm pack`, as a user's registry
+ * install gets it) and returns the tarball's absolute path.
+ */
+export function packKeel(destination) {
+  if (!existsSync(join(root, 'dist/index.d.cts'))) step('build', 'npm', ['run', 'build', '--silent'])
+  step('npm pack', 'npm', ['pack', '--pack-destination', destination, '--silent'])
+  const tarball = readdirSync(destination).find((f) => /^fastify-keel-.+\.tgz$/.test(f))
+  if (!tarball) throw new Error('npm pack produced no tarball')
+  return join(destination, tarball)
+}
+
+/**
  * Packs the built package into a temporary project with the fixtures and installs it with
  * {@link CONSUMER_DEPENDENCIES} (`versions` overrides some, e.g. `{ fastify: '6.0.0-alpha.4' }`); returns the folder.
  */
@@ -38,11 +50,8 @@ export function createConsumer(versions = {}) {
   const dependencies = Object.entries({ ...CONSUMER_DEPENDENCIES, ...versions }).map(
     ([name, range]) => `${name}@${range}`,
   )
-  if (!existsSync(join(root, 'dist/index.d.cts'))) step('build', 'npm', ['run', 'build', '--silent'])
   const work = mkdtempSync(join(tmpdir(), 'keel-consumer-'))
-  step('npm pack', 'npm', ['pack', '--pack-destination', work, '--silent'])
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))
-  if (!tarball) throw new Error('npm pack produced no tarball')
+  const tarball = basename(packKeel(work))
   cpSync(join(root, 'test/package/fixtures'), work, { recursive: true })
   writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'keel-consumer', private: true }, null, 2))
   step(

@@ -1,5 +1,7 @@
 // The example's OpenAPI document, as third-party tools see it: Redocly's recommended ruleset finds no error and only
 // the warnings docs/openapi.md justifies, and @readme/openapi-parser validates it, in OpenAPI 3.0 and 3.1.
+// app.swagger() is typed by @fastify/swagger's augmentation; keelOpenApi registers the plugin at run time.
+import type {} from '@fastify/swagger'
 import { validate } from '@readme/openapi-parser'
 import { createConfig, lintFromString } from '@redocly/openapi-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
