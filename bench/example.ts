@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { deleteKeys } from '../test/helpers/redis.js'
 import type { BenchServer } from './servers.js'
 
 const EMAIL = 'bench@example.test'
@@ -40,12 +41,7 @@ async function postgresStorage(databaseUrl: string, redisUrl: string): Promise<S
       await client.end()
       const redis = new Redis(redisUrl)
       try {
-        let cursor = '0'
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
-          if (keys.length > 0) await redis.del(...keys)
-          cursor = next
-        } while (cursor !== '0')
+        await deleteKeys(redis, prefix)
       } finally {
         redis.disconnect()
       }
